@@ -1,0 +1,176 @@
+"""The log plugin: catching a glimmer in the moment, in whatever words come.
+
+A glimmer is written to the journal before the confirmation is produced, so
+what the person hears back ("Saved ...") is already true on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from voiceglimmer import hookimpl
+from voiceglimmer.app import App, UserError
+from voiceglimmer.events import FollowUp, Reply
+from voiceglimmer.handle import Turn
+from voiceglimmer.intent import Intent
+from voiceglimmer.wording import quote, reflect
+
+NOTICED = "(noticed|had|found|spotted|caught|saw|felt|got|have|experienced)"
+A = "[a|another|one more|my|one]"
+
+LOG_TEMPLATES = [
+    f"[i|i've] [just] [have] {NOTICED} {A} glimmer [today|just now|earlier] [it was|and it was] "
+    "{glimmer}",
+    "[here is|here's] [a|another|my] glimmer [for today] [it is|it's] {glimmer}",
+    "glimmer {glimmer}",
+    "new glimmer {glimmer}",
+    f"(log|save|record|add|note|write down|remember|journal) {A} glimmer [that|about|of] "
+    "{glimmer}",
+    "(log|save|record|note) {glimmer} as a glimmer",
+    "(today's|todays|this morning's|tonight's) glimmer (was|is) {glimmer}",
+    "my glimmer [for today|today|just now] (was|is) {glimmer}",
+    "[the] glimmer [today|just now] (was|is) {glimmer}",
+    "a glimmer (today|just now|this morning|this afternoon|this evening) [was] {glimmer}",
+    "(that|this) was a glimmer {glimmer}",
+]
+ASK_TEMPLATES = [
+    f"[i|i've] [just] [have] {NOTICED} {A} glimmer [today|just now|earlier]",
+    f"(log|save|record|add|note) {A} glimmer",
+    f"(i want|i'd like|i'm going) to (log|save|record|add|note|share) {A} glimmer",
+    "[a] new glimmer",
+    "glimmer",
+    "can i (tell you|share) [a|another] glimmer",
+]
+UNDO_TEMPLATES = [
+    "undo [that|it|the last one|the last glimmer]",
+    "(delete|remove|erase|scratch|cancel) [the|my] (last|latest|previous) glimmer",
+    "(delete|remove|erase|scratch) (that|it) [glimmer]",
+    "take (that|it) back",
+    "that was a mistake",
+]
+
+# "it was the sunlight" -> "the sunlight": the answer to "What was it?".
+_ANSWER_PREFIX = re.compile(
+    r"^(?:(?:well|so|oh|um+|uh+)[\s,]+)*(?:it was|it's|it is|that was|the glimmer was|"
+    r"my glimmer was|i noticed|i saw|i had|i felt)\b[\s,:-]*",
+    re.IGNORECASE,
+)
+
+
+def _confirm(turn: Turn, text: str) -> Reply:
+    """Save first, then say so, then offer to savor if some plugin can."""
+    glimmer = turn.save_glimmer(text)
+    words = quote(reflect(glimmer.text))
+    reply = Reply.say(f"Saved: {words}.", glimmer_id=glimmer.id)
+    if turn.can_route("savor it"):
+        reply.segments.extend(Reply.say("Would you like to savor it for a moment?").segments)
+        reply.follow_up = FollowUp(on_answer=_maybe_savor, name="savor")
+    return reply
+
+
+def _maybe_savor(turn: Turn) -> Reply:
+    if turn.slots["answer"] == "yes":
+        return turn.route("savor it")
+    return Reply.say("Okay. It's kept safe for whenever you want it.")
+
+
+def log_glimmer(turn: Turn) -> Reply:
+    return _confirm(turn, turn.slots["glimmer"])
+
+
+def ask_for_glimmer(turn: Turn) -> Reply:
+    return Reply.say(
+        "Lovely. What was it?", follow_up=FollowUp(on_answer=_take_answer, kind="text")
+    )
+
+
+def _take_answer(turn: Turn) -> Reply:
+    text = _ANSWER_PREFIX.sub("", turn.slots["answer"]).strip()
+    if not text:
+        return ask_for_glimmer(turn)
+    return _confirm(turn, text)
+
+
+def undo_last(turn: Turn) -> Reply:
+    glimmer = turn.last_glimmer
+    if glimmer is None:
+        return Reply.say("There's nothing to undo; your journal is empty.")
+    turn.use(glimmer)
+
+    def delete(answer: Turn) -> Reply:
+        if answer.slots["answer"] != "yes":
+            return Reply.say("Okay, I kept it.")
+        answer.journal.delete(glimmer.id)
+        answer.assistant.last_glimmer_id = None
+        return Reply.say(f"Deleted {quote(reflect(glimmer.text))}.", glimmer_id=glimmer.id)
+
+    return Reply.say(
+        f"Delete your glimmer {quote(reflect(glimmer.text))}?",
+        glimmer_id=glimmer.id,
+        follow_up=FollowUp(on_answer=delete, name="delete"),
+    )
+
+
+@hookimpl
+def register_intents(register):
+    register(
+        Intent(
+            name="log_glimmer",
+            templates=LOG_TEMPLATES,
+            handler=log_glimmer,
+            examples=[
+                "I noticed a glimmer: the warm sunlight on my face",
+                "Glimmer: the first sip of tea",
+                "Today's glimmer was a friend's kind message",
+            ],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="ask_for_glimmer",
+            templates=ASK_TEMPLATES,
+            handler=ask_for_glimmer,
+            examples=["I have a glimmer"],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="undo_last",
+            templates=UNDO_TEMPLATES,
+            handler=undo_last,
+            examples=["Undo that", "Delete the last glimmer"],
+            priority=10,
+        )
+    )
+
+
+# -- voiceglimmer log TEXT --at WHEN ------------------------------------------
+
+
+def log_command(args: argparse.Namespace, app: App) -> int:
+    from voiceglimmer.when import WhenError, parse_moment
+
+    text = " ".join(args.text).strip()
+    if not text:
+        raise UserError('Say what the glimmer was, e.g. voiceglimmer log "warm tea at dawn".')
+    when = None
+    if args.at:
+        try:
+            when = parse_moment(args.at, app.clock())
+        except WhenError as exc:
+            raise UserError(str(exc)) from exc
+    glimmer = app.assistant.save(text, source="typed", when=when)
+    local = glimmer.created_at.astimezone(app.clock().tzinfo)
+    print(f"Saved #{glimmer.id} ({local:%Y-%m-%d %H:%M}): {glimmer.text}")
+    return 0
+
+
+@hookimpl
+def register_commands(subparsers):
+    p = subparsers.add_parser("log", help="save a glimmer (optionally back-dated with --at)")
+    p.add_argument("text", nargs="+", help="what the glimmer was")
+    p.add_argument("--at", metavar="WHEN", help="e.g. 'yesterday 9am', 'monday evening', ISO time")
+    p.set_defaults(func=log_command)

@@ -1,0 +1,230 @@
+"""Third-party plugins: installed packages, plugin folders, and broken plugins."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from voiceglimmer.app import open_assistant
+
+GRATITUDE = """
+from voiceglimmer import hookimpl
+from voiceglimmer.intent import Intent
+
+
+def thanks(turn):
+    return f"Thank you noted: {turn.slots['what']}."
+
+
+@hookimpl
+def register_intents(register):
+    register(Intent(
+        name="gratitude",
+        templates=["i am grateful for {what}", "thankful for {what}"],
+        handler=thanks,
+        examples=["I'm grateful for my friends"],
+    ))
+"""
+
+
+def pip_install_target(package: Path, target: Path) -> None:
+    """Really install a package (its entry points included) into ``target``."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(package)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def test_installed_package_plugin_is_found_through_its_entry_point(tmp_path, cli) -> None:
+    pkg = tmp_path / "voiceglimmer-gratitude"
+    pkg.mkdir()
+    (pkg / "vg_gratitude.py").write_text(GRATITUDE)
+    (pkg / "pyproject.toml").write_text(
+        textwrap.dedent("""
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+        [project]
+        name = "voiceglimmer-gratitude"
+        version = "1.0"
+        [project.entry-points.voiceglimmer]
+        gratitude = "vg_gratitude"
+        [tool.setuptools]
+        py-modules = ["vg_gratitude"]
+        """)
+    )
+    site = tmp_path / "site"
+    pip_install_target(pkg, site)
+    env = {"PYTHONPATH": str(site)}
+
+    listing = json.loads(cli("plugins", "--json", env=env).stdout)
+    names = [p["name"] for p in listing["plugins"]]
+    assert names == ["gratitude", "log", "recall", "savor-guide"]
+    assert listing["plugins"][0]["intents"][0]["examples"] == ["I'm grateful for my friends"]
+
+    run = cli("chat", "--json", input="I'm grateful for warm socks\n", env=env)
+    [event] = run.json_lines()
+    assert (event["plugin"], event["intent"]) == ("gratitude", "gratitude")
+    assert event["reply"] == "Thank you noted: warm socks."
+
+
+def test_plugin_file_in_a_plugins_dir(tmp_path, cli, home) -> None:
+    folder = tmp_path / "my-plugins"
+    folder.mkdir()
+    (folder / "gratitude.py").write_text(GRATITUDE)
+    run = cli("--plugins-dir", str(folder), "chat", "--json", input="thankful for rain\n")
+    assert run.json_lines()[0]["plugin"] == "gratitude"
+    # the default folder in the config dir is read too
+    (home / "plugins").mkdir(parents=True)
+    (home / "plugins" / "gratitude.py").write_text(GRATITUDE)
+    assert (
+        cli("chat", "--json", input="thankful for rain\n").json_lines()[0]["plugin"] == "gratitude"
+    )
+
+
+def test_plugins_listing_shows_intents_and_examples(cli) -> None:
+    out = cli("plugins").stdout
+    assert "log\n  log_glimmer\n" in out
+    assert '"I noticed a glimmer: the warm sunlight on my face"' in out
+    assert "savor-guide\n  savor\n" in out
+    assert "recall\n  recall_span\n" in out
+
+
+BROKEN = {
+    "import_error": "import no_such_module_anywhere\n",
+    "raises": """
+from voiceglimmer import hookimpl
+from voiceglimmer.intent import Intent
+
+def boom(turn):
+    raise RuntimeError("kaboom")
+
+@hookimpl
+def register_intents(register):
+    register(Intent(name="boom", templates=["explode"], handler=boom))
+""",
+    "garbage": """
+from voiceglimmer import hookimpl
+from voiceglimmer.intent import Intent
+
+@hookimpl
+def register_intents(register):
+    register(Intent(name="garbage", templates=["give me garbage"], handler=lambda turn: 42))
+    register("not an intent")
+""",
+    "bad_register": """
+from voiceglimmer import hookimpl
+
+@hookimpl
+def register_intents(register):
+    raise ValueError("cannot register today")
+""",
+    "bad_template": """
+from voiceglimmer import hookimpl
+from voiceglimmer.intent import Intent
+
+@hookimpl
+def register_intents(register):
+    register(Intent(name="unclosed", templates=["(open paren never closed"], handler=print))
+""",
+}
+
+
+@pytest.fixture
+def broken_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name, code in BROKEN.items():
+        (folder / f"{name}.py").write_text(code)
+    return folder
+
+
+def test_broken_plugins_are_reported_once_and_the_rest_works(broken_dir, cli) -> None:
+    lines = "explode\nexplode\ngive me garbage\nglimmer: the sea is calm\n"
+    run = cli("--plugins-dir", str(broken_dir), "chat", "--json", input=lines)
+    assert run.returncode == 0
+    events = run.json_lines()
+    assert (
+        "boom" not in events[0]["reply"]
+        and "raises plugin ran into a problem" in events[0]["reply"]
+    )
+    assert "garbage plugin had no answer" in events[2]["reply"]
+    assert events[3]["reply"].startswith("Saved: the sea is calm.")  # built-ins unaffected
+    warnings = [w for w in run.stderr.splitlines() if "warning" in w]
+    expected = {
+        "plugin 'import_error' could not be loaded: ModuleNotFoundError",
+        "plugin 'raises' failed handling 'boom': RuntimeError: kaboom",
+        "plugin 'garbage' returned no reply for 'garbage': 42",
+        "plugin 'garbage' registered something that is not an Intent",
+        "plugin 'bad_register' failed in register_intents: ValueError: cannot register today",
+        "plugin 'bad_template' has a broken intent 'unclosed'",
+    }
+    for fragment in expected:
+        assert sum(fragment in w for w in warnings) == 1, (fragment, warnings)
+    assert len(warnings) == len(expected)  # each told once, though "explode" was said twice
+
+
+def test_broken_plugins_through_the_python_api(broken_dir, home) -> None:
+    problems = []
+    from voiceglimmer.app import App
+    from voiceglimmer.home import Home
+
+    app = App(home=Home(home, home), plugin_dirs=[broken_dir], on_problem=problems.append)
+    handled = app.assistant.handle("explode")
+    assert handled.plugin == "raises" and "problem" in handled.reply.text
+    assert {p.plugin for p in problems} == set(BROKEN)
+    assert app.assistant.handle("glimmer: still here").reply.glimmer_id is not None
+    app.close()
+
+
+def test_priority_decides_between_plugins_that_claim_the_same_words(home) -> None:
+    from voiceglimmer import hookimpl
+    from voiceglimmer.intent import Intent
+
+    def make(name: str, priority: int):
+        class P:
+            @hookimpl
+            def register_intents(self, register):
+                register(Intent(name=name, templates=["savor it"], handler=lambda t: name,
+                                priority=priority))  # fmt: skip
+
+        return P()
+
+    low = open_assistant(home=home, extra_plugins=[("eager", make("eager", 0))])
+    assert low.handle("savor it").plugin == "savor-guide"  # built-in declared priority 5
+    high = open_assistant(home=home, extra_plugins=[("eager", make("eager", 9))])
+    assert high.handle("savor it").plugin == "eager"
+    # equal priority and equal match: load order (entry points sorted by name) decides
+    both = [("b", make("first", 0)), ("c", make("second", 0))]
+    a = open_assistant(home=home, entry_points=False, extra_plugins=both)
+    assert [a.handle("savor it").plugin for _ in range(3)] == ["b", "b", "b"]
+
+
+def test_scaffolded_plugin_installs_and_its_test_passes(tmp_path, cli) -> None:
+    made = cli("plugins", "new", "kindness", "--dir", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    pkg = tmp_path / "voiceglimmer-kindness"
+    assert (pkg / "pyproject.toml").exists() and (pkg / "tests").is_dir()
+    site = tmp_path / "site"
+    pip_install_target(pkg, site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    test = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(pkg / "tests")],
+        capture_output=True, text=True, env=env, cwd=pkg,
+    )  # fmt: skip
+    assert test.returncode == 0, test.stdout + test.stderr
+    assert "1 passed" in test.stdout
+    event = cli("chat", "--json", input="kindness check\n", env={"PYTHONPATH": str(site)})
+    assert event.json_lines()[0]["plugin"] == "kindness"
+    # a second scaffold with the same name does not overwrite the first
+    again = cli("plugins", "new", "kindness", "--dir", str(tmp_path))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert cli("plugins", "new", "9 lives").returncode == 2

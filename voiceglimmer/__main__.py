@@ -1,0 +1,3 @@
+from voiceglimmer.cli import main
+
+raise SystemExit(main())

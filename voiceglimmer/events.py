@@ -1,0 +1,146 @@
+"""The plain data that flows between stages: utterances in, replies out.
+
+Every stage speaks in these dataclasses so a typed chat, a WAV file and a live
+microphone all reach the plugins in the same shape, and so the voice layer can
+pace a reply (speak this, then be silent for that long) without knowing which
+plugin wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from voiceglimmer.handle import Turn
+
+Source = Literal["typed", "voice", "imported"]
+Pace = Literal["normal", "slow"]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One thing the person said or typed, as text."""
+
+    text: str
+    source: Source = "typed"
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a reply: words to say, then silence to leave after them.
+
+    Savoring scripts are mostly silence; keeping the pause beside the words
+    lets a speaker honour it and lets text mode show it.
+    """
+
+    text: str = ""
+    pause: float = 0.0
+    pace: Pace = "normal"
+
+
+@dataclass
+class FollowUp:
+    """A question the handler is waiting on, and who gets the answer.
+
+    ``kind="yes_no"`` answers are understood by the core (yes, sure, no
+    thanks ...); anything else falls through to normal routing so the person
+    is never trapped in a question. ``kind="text"`` takes the next utterance
+    verbatim, unless it is a cancel word.
+    """
+
+    on_answer: Callable[[Turn], Reply | str | None]
+    kind: Literal["yes_no", "text"] = "yes_no"
+    #: Said when a yes/no question gets something that is neither.
+    name: str = ""
+
+
+@dataclass
+class Reply:
+    """What the assistant answers to one utterance."""
+
+    segments: list[Segment] = field(default_factory=list)
+    follow_up: FollowUp | None = None
+    glimmer_id: int | None = None
+    #: Free-form facts for --json and for tests (counts, dates, lengths).
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def say(cls, *lines: str, **kwargs: Any) -> Reply:
+        """A reply of plain sentences spoken at the ordinary pace."""
+        return cls(segments=[Segment(text=line) for line in lines if line], **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The words alone, for a terminal or a JSON field; pauses are left out."""
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    @property
+    def duration_estimate(self) -> float:
+        """Seconds the reply takes to say aloud, pauses included.
+
+        Speaking rates follow typical text-to-speech settings: about 165 words
+        a minute for ordinary replies and 120 for slow, savoring speech.
+        """
+        total = 0.0
+        for s in self.segments:
+            words = len(s.text.split())
+            total += words / (120 if s.pace == "slow" else 165) * 60 + s.pause
+        return total
+
+    def extend(self, segments: Iterable[Segment]) -> Reply:
+        self.segments.extend(segments)
+        return self
+
+
+@dataclass(frozen=True)
+class Glimmer:
+    """One saved glimmer, as the journal returns it."""
+
+    id: int
+    created_at: datetime
+    text: str
+    source: Source
+    savor_count: int = 0
+    savored_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Savoring:
+    """One time a glimmer was savored."""
+
+    id: int
+    glimmer_id: int
+    started_at: datetime
+    seconds: float
+    length: str
+    completed: bool
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The outcome of one turn, as a front end reports it (see ``--json``)."""
+
+    utterance: Utterance
+    reply: Reply
+    plugin: str | None = None
+    intent: str | None = None
+    slots: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.utterance.text,
+            "plugin": self.plugin,
+            "intent": self.intent,
+            "slots": self.slots,
+            "reply": self.reply.text,
+            "glimmer_id": self.reply.glimmer_id,
+            "awaiting": self.reply.follow_up.kind if self.reply.follow_up else None,
+            "segments": [
+                {"text": s.text, "pause": s.pause, "pace": s.pace} for s in self.reply.segments
+            ],
+            **({"data": self.reply.data} if self.reply.data else {}),
+        }

@@ -1,0 +1,275 @@
+"""Handling: one utterance in, one reply out, with memory between turns.
+
+The conversation state lives here, not in plugins: which question is pending,
+and which glimmer "it" and "that" refer to. Plugin handlers get a ``Turn``
+that lets them save, look up and ask, and every call into a plugin is fenced
+so a failing plugin costs one apologetic reply, never the session.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from voiceglimmer import clock
+from voiceglimmer.events import FollowUp, Glimmer, Handled, Reply, Savoring, Source, Utterance
+from voiceglimmer.intent import Intent, IntentRegistry, clean_utterance
+from voiceglimmer.journal import Journal
+from voiceglimmer.plugins import Plugins
+
+CANCEL_WORDS = frozenset(
+    {"cancel", "never mind", "nevermind", "stop", "forget it", "stop it", "cancel that", "quit"}
+)
+_YES = frozenset(
+    {"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "please", "go ahead", "alright",
+     "all right", "of course", "definitely", "sounds good", "why not", "yes please", "do it",
+     "let's do it", "let's", "i would", "i'd like that", "that would be nice", "absolutely",
+     "yes i would", "sure thing", "go on", "more", "continue", "keep going", "mm hmm", "uh huh"}
+)  # fmt: skip
+_NO = frozenset(
+    {"no", "nope", "nah", "not now", "no thanks", "no thank you", "maybe later", "later",
+     "not really", "not today", "i'm good", "i am good", "no i'm fine", "that's all",
+     "that's enough", "enough", "skip", "pass", "don't", "no need", "not right now"}
+)  # fmt: skip
+
+
+def _answer_words(text: str) -> str:
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"[^\w' ]+", " ", text)
+    text = (
+        re.sub(r"\b(please|thanks|thank you|then)\b", " ", text)
+        if text.strip() != "please"
+        else text
+    )
+    return " ".join(text.split())
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True for a yes, False for a no, None for anything else."""
+    words = _answer_words(text)
+    if words in _YES or (words.split()[:1] == ["yes"] and len(words.split()) <= 3):
+        return True
+    if words in _NO or (words.split()[:1] == ["no"] and len(words.split()) <= 3):
+        return False
+    return None
+
+
+def is_cancel(text: str) -> bool:
+    return _answer_words(text) in CANCEL_WORDS
+
+
+@dataclass
+class Turn:
+    """What a handler gets: the words, its slots, and the means to act."""
+
+    utterance: Utterance
+    slots: dict[str, str]
+    plugin: str
+    assistant: Assistant
+    #: Set by ``route``: the turn that really answered, for reporting.
+    routed: Handled | None = None
+
+    @property
+    def journal(self) -> Journal:
+        return self.assistant.journal
+
+    @property
+    def now(self) -> datetime:
+        return self.assistant.clock()
+
+    @property
+    def rng(self) -> random.Random:
+        return self.assistant.rng
+
+    @property
+    def last_glimmer(self) -> Glimmer | None:
+        """The glimmer "it" and "that" mean: the one last saved or used this session."""
+        if self.assistant.last_glimmer_id is not None:
+            found = self.journal.get(self.assistant.last_glimmer_id)
+            if found:
+                return found
+        latest = self.journal.latest(1)
+        return latest[0] if latest else None
+
+    def use(self, glimmer: Glimmer) -> Glimmer:
+        """Make ``glimmer`` the one a later "it" refers to."""
+        self.assistant.last_glimmer_id = glimmer.id
+        return glimmer
+
+    def save_glimmer(self, text: str, *, when: datetime | None = None) -> Glimmer:
+        """Commit a glimmer to disk, then tell plugins; returns once it is durable."""
+        source: Source = "voice" if self.utterance.source == "voice" else "typed"
+        return self.use(self.assistant.save(text, source=source, when=when))
+
+    def record_savoring(
+        self, glimmer: Glimmer, *, seconds: float, length: str, completed: bool = True
+    ) -> Savoring:
+        savoring = self.journal.record_savoring(
+            glimmer.id, started_at=self.now, seconds=seconds, length=length, completed=completed
+        )
+        self.assistant.tell("glimmer_savored", glimmer=glimmer, savoring=savoring)
+        return savoring
+
+    def can_route(self, text: str) -> bool:
+        """Whether some loaded plugin understands ``text``."""
+        return self.assistant.registry.match(text) is not None
+
+    def route(self, text: str) -> Reply:
+        """Answer ``text`` as if the person had said it: hands over to whichever
+        plugin claims it, without this plugin knowing that plugin's name."""
+        self.routed = self.assistant.handle(Utterance(text, source=self.utterance.source))
+        return self.routed.reply
+
+    def state(self, key: str, default: Any = None) -> Any:
+        """Plugin-private values that persist in the journal between sessions."""
+        return self.journal.state_get(self.plugin, key, default)
+
+    def set_state(self, key: str, value: Any) -> None:
+        self.journal.state_set(self.plugin, key, value)
+
+
+@dataclass
+class _Pending:
+    follow_up: FollowUp
+    plugin: str
+    intent: str
+
+
+@dataclass
+class Assistant:
+    """The dialog: routes each utterance to a plugin and keeps the thread."""
+
+    plugins: Plugins
+    journal: Journal
+    clock: Callable[[], datetime] = clock.now
+    rng: random.Random = field(default_factory=random.Random)
+    registry: IntentRegistry = field(init=False)
+    last_glimmer_id: int | None = field(default=None, init=False)
+    _pending: _Pending | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.registry = IntentRegistry()
+        order = {name: n for n, name in enumerate(self.plugins.names())}
+        # Called plugin by plugin (not as one hook call) so each intent knows
+        # which plugin it came from and one broken plugin can't hide the rest.
+        for impl in reversed(self.plugins.hook.register_intents.get_hookimpls()):
+            name = impl.plugin_name
+
+            def register(intent: Intent, plugin: str = name) -> None:
+                self._add_intent(intent, plugin, order.get(plugin, len(order)))
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                self.plugins.report(name, "failed in register_intents", exc)
+
+    def _add_intent(self, intent: Intent, plugin: str, order: int) -> None:
+        if not isinstance(intent, Intent):
+            self.plugins.report(plugin, "registered something that is not an Intent", repr(intent))
+            return
+        try:
+            self.registry.add(intent, plugin, order)
+        except ValueError as exc:
+            self.plugins.report(plugin, f"has a broken intent {intent.name!r}", exc)
+
+    # -- services for handlers ---------------------------------------------
+
+    def save(self, text: str, *, source: Source = "typed", when: datetime | None = None) -> Glimmer:
+        glimmer = self.journal.add(text, created_at=when or self.clock(), source=source)
+        self.tell("glimmer_saved", glimmer=glimmer)
+        return glimmer
+
+    def tell(self, hook: str, **kwargs: Any) -> None:
+        """Fire an event hook; a plugin that raises is reported, not fatal."""
+        for _ in self.plugins.call_each(hook, journal=self.journal, **kwargs):
+            pass
+
+    @property
+    def awaiting(self) -> FollowUp | None:
+        return self._pending.follow_up if self._pending else None
+
+    # -- the turn ------------------------------------------------------------
+
+    def handle(self, utterance: Utterance | str) -> Handled:
+        if isinstance(utterance, str):
+            utterance = Utterance(utterance)
+        text = clean_utterance(utterance.text)
+        if not text:
+            return Handled(utterance, Reply.say(
+                "I didn't catch any words. Try saying, for example: "
+                "I noticed a glimmer, the smell of fresh bread."
+            ))  # fmt: skip
+
+        if is_cancel(text):
+            had_pending, self._pending = self._pending is not None, None
+            reply = "Okay, let's leave that there." if had_pending else "Okay."
+            return Handled(utterance, Reply.say(reply), intent="cancel")
+
+        pending, self._pending = self._pending, None
+        if pending:
+            if pending.follow_up.kind == "text":
+                return self._run(
+                    pending.follow_up.on_answer, utterance, pending.plugin, pending.intent,
+                    {"answer": text},
+                )  # fmt: skip
+            answer = yes_or_no(utterance.text)
+            if answer is not None:
+                return self._run(
+                    pending.follow_up.on_answer, utterance, pending.plugin, pending.intent,
+                    {"answer": "yes" if answer else "no"},
+                )  # fmt: skip
+            # Neither yes nor no: the person moved on; treat it as a fresh request.
+
+        match = self.registry.match(text)
+        if match is None:
+            return Handled(utterance, self._help())
+        return self._run(
+            match.intent.handler, utterance, match.intent.plugin, match.intent.name, match.slots
+        )
+
+    def _run(
+        self,
+        handler: Callable[[Turn], Reply | str | None],
+        utterance: Utterance,
+        plugin: str,
+        intent: str,
+        slots: dict[str, str],
+    ) -> Handled:
+        turn = Turn(utterance=utterance, slots=slots, plugin=plugin, assistant=self)
+        try:
+            result = handler(turn)
+        except Exception as exc:
+            self.plugins.report(plugin, f"failed handling {intent!r}", exc)
+            result = Reply.say(
+                f"Sorry, the {plugin} plugin ran into a problem with that. "
+                "Anything you already saved is safe."
+            )
+        if isinstance(result, str) and result.strip():
+            result = Reply.say(result)
+        if not isinstance(result, Reply):
+            self.plugins.report(plugin, f"returned no reply for {intent!r}", repr(result)[:200])
+            result = Reply.say(f"Sorry, the {plugin} plugin had no answer for that.")
+        if turn.routed is not None and result is turn.routed.reply:
+            return replace(turn.routed, utterance=utterance)
+        if result.follow_up is not None:
+            self._pending = _Pending(result.follow_up, plugin, intent)
+        return Handled(utterance, result, plugin=plugin, intent=intent, slots=slots)
+
+    def examples(self, limit: int = 4) -> list[str]:
+        """A few things to say: each plugin's first example, in load order."""
+        first: dict[str, str] = {}
+        for intent in self.registry.intents:
+            if intent.examples:
+                first.setdefault(intent.plugin, intent.examples[0])
+        return list(first.values())[:limit]
+
+    def _help(self) -> Reply:
+        examples = self.examples()
+        if not examples:
+            return Reply.say("I'm not sure what you meant, and no plugins are loaded to help.")
+        said = "; ".join(f"\u201c{e}\u201d" for e in examples)
+        return Reply.say(f"I'm not sure what you meant. You could say: {said}.")

@@ -1,0 +1,59 @@
+"""Small helpers for replies that read well aloud."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# The person's words come back in the assistant's voice: "my face" is read
+# back as "your face". Only unambiguous swaps; "you" is left alone because
+# "you" to "me"/"I" depends on grammar we can't see.
+_SWAPS = {
+    "i am": "you are",
+    "i'm": "you're",
+    "i was": "you were",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "we": "you",
+    "we're": "you're",
+    "our": "your",
+    "ours": "yours",
+    "ourselves": "yourselves",
+    "us": "you",
+}
+_SWAP_RE = re.compile(
+    r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(_SWAPS, key=len, reverse=True)) + r")"
+    r"(?![\w'])",
+    re.IGNORECASE,
+)
+
+
+def reflect(text: str) -> str:
+    """Turn a glimmer from the person's voice into the assistant's (my -> your)."""
+    return _SWAP_RE.sub(lambda m: _SWAPS[m.group(1).lower().replace("\u2019", "'")], text)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    if count == 1:
+        return f"one {word}"
+    return f"{count} {many or word + 's'}"
+
+
+def spoken_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c': how a list sounds when said."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def quote(text: str, limit: int = 80) -> str:
+    """A glimmer short enough to echo inside a sentence."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
