@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from voiceglimmer.events import Glimmer, Savoring
     from voiceglimmer.intent import Intent
     from voiceglimmer.journal import Journal
+    from voiceglimmer.tts import SpeechEngine
 
 hookspec = pluggy.HookspecMarker("voiceglimmer")
 hookimpl = pluggy.HookimplMarker("voiceglimmer")
@@ -30,6 +31,11 @@ def register_intents(register: Callable[[Intent], None]) -> None:
 @hookspec
 def register_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add subcommands to the ``voiceglimmer`` command line (set ``func`` as a default)."""
+
+
+@hookspec
+def register_speech_engines(register: Callable[[str, Callable[[], SpeechEngine]], None]) -> None:
+    """Offer text-to-speech engines: ``register(name, factory)``; --voice picks one by name."""
 
 
 @hookspec

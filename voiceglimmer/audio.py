@@ -1,0 +1,78 @@
+"""The shapes audio takes between stages, and the two interfaces at the ends.
+
+Recognition wants 16 kHz mono 16-bit PCM, so every source (microphone, WAV
+file, stdin) delivers exactly that. A speaker takes 16-bit mono PCM at the
+speech engine's own rate. Both ends are blocking and chunked: the loop writes
+a slice of speech, then reads the same span of microphone audio, which keeps
+a live device in real time and a file in "virtual" time with one code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+RATE = 16_000
+SAMPLE_WIDTH = 2
+#: 20 ms blocks keep latency low; Vosk batches them into its own ~200 ms steps.
+BLOCK_FRAMES = 320
+
+
+class AudioError(RuntimeError):
+    """An audio problem worded for the person (bad file, no device), with a way out."""
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A slice of 16-bit little-endian mono PCM."""
+
+    pcm: bytes
+    rate: int = RATE
+    #: Seconds from the start of the stream to the start of this chunk.
+    start: float = 0.0
+
+    @property
+    def frames(self) -> int:
+        return len(self.pcm) // SAMPLE_WIDTH
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.rate
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Rendered speech: 16-bit mono PCM at ``rate``."""
+
+    pcm: bytes
+    rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / SAMPLE_WIDTH / self.rate
+
+
+class Source(Protocol):
+    """Where the words come from: a microphone, a file or stdin, at 16 kHz mono."""
+
+    def read(self, frames: int) -> AudioChunk | None:
+        """Block until ``frames`` frames are available; None once the stream has ended."""
+
+    def close(self) -> None: ...
+
+
+class Sink(Protocol):
+    """Where speech goes: a loudspeaker or a WAV file."""
+
+    rate: int
+
+    def write(self, pcm: bytes) -> None:
+        """Queue PCM at ``rate``; blocks while a device's buffer is full."""
+
+    def drain(self) -> None:
+        """Wait until everything written has been heard."""
+
+    def discard(self) -> None:
+        """Drop what is queued but not yet heard (after "stop")."""
+
+    def close(self) -> None: ...
