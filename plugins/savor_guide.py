@@ -86,7 +86,12 @@ def savor(turn: Turn) -> Reply:
     if glimmer:
         # Recorded as the script is handed over; the voice loop reports
         # an early stop by recording the shorter time instead.
-        turn.record_savoring(glimmer, seconds=reply.duration_estimate, length=length)
+        savoring = turn.record_savoring(glimmer, seconds=reply.duration_estimate, length=length)
+
+        def finished(seconds: float, completed: bool) -> None:
+            turn.journal.finish_savoring(savoring.id, seconds=seconds, completed=completed)
+
+        reply.on_finished = finished
         return reply
 
     def keep(answer: Turn) -> Reply:

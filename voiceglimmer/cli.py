@@ -18,7 +18,7 @@ from voiceglimmer.journal import JournalError
 
 
 def build_parser(app: App) -> argparse.ArgumentParser:
-    from voiceglimmer import chat, plugins_cli, records
+    from voiceglimmer import chat, mic, models, plugins_cli, records, run
 
     parser = argparse.ArgumentParser(
         prog="voiceglimmer",
@@ -27,8 +27,11 @@ def build_parser(app: App) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"voiceglimmer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat.add_command(sub)
+    run.add_command(sub)
     records.add_commands(sub)
     plugins_cli.add_commands(sub)
+    models.add_commands(sub)
+    mic.add_commands(sub)
     for plugin, _ in app.plugins.call_each("register_commands", subparsers=sub):
         del plugin
     return parser

@@ -9,9 +9,9 @@ plugin wrote it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
     from voiceglimmer.handle import Turn
@@ -67,6 +67,9 @@ class Reply:
     glimmer_id: int | None = None
     #: Free-form facts for --json and for tests (counts, dates, lengths).
     data: dict[str, Any] = field(default_factory=dict)
+    #: Told by a voice front end how many seconds were actually spoken and
+    #: whether the person cut it short (``completed=False``).
+    on_finished: Callable[[float, bool], None] | None = None
 
     @classmethod
     def say(cls, *lines: str, **kwargs: Any) -> Reply:
@@ -144,3 +147,102 @@ class Handled:
             ],
             **({"data": self.reply.data} if self.reply.data else {}),
         }
+
+
+# -- the speech loop's events (``voiceglimmer run --json`` prints these) ---------
+
+
+@dataclass(frozen=True)
+class LoopEvent:
+    """Base of everything the speech loop reports; ``at`` is stream time in seconds."""
+
+    at: float
+    kind: ClassVar[str] = "event"
+
+    def as_json(self) -> dict[str, Any]:
+        fields = {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {"event": self.kind, **fields}
+
+
+@dataclass(frozen=True)
+class Ready(LoopEvent):
+    """Model loaded, stages assembled; listening starts."""
+
+    kind: ClassVar[str] = "ready"
+    model: str
+    load_seconds: float
+    wake_phrase: str | None
+
+
+@dataclass(frozen=True)
+class Wake(LoopEvent):
+    """The wake phrase was heard; the assistant is listening."""
+
+    kind: ClassVar[str] = "wake"
+
+
+@dataclass(frozen=True)
+class Partial(LoopEvent):
+    kind: ClassVar[str] = "partial"
+    text: str
+
+
+@dataclass(frozen=True)
+class Final(LoopEvent):
+    kind: ClassVar[str] = "final"
+    text: str
+    confidence: float | None
+    #: Stream time the last word ended (None if the recogniser gave no timings).
+    speech_end: float | None
+
+
+@dataclass(frozen=True)
+class Understood(LoopEvent):
+    kind: ClassVar[str] = "intent"
+    plugin: str | None
+    intent: str | None
+    slots: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Said(LoopEvent):
+    """The reply, as text; it is spoken next."""
+
+    kind: ClassVar[str] = "reply"
+
+    text: str
+    glimmer_id: int | None
+
+
+@dataclass(frozen=True)
+class Spoken(LoopEvent):
+    kind: ClassVar[str] = "spoken"
+    seconds: float
+    stopped: bool
+    #: Wall seconds from the end of the utterance being recognised to the first
+    #: reply audio reaching the speaker (handling plus first-sentence synthesis).
+    first_audio: float | None
+    #: Stream seconds the endpointer waited after the last word.
+    endpoint_wait: float | None
+
+
+@dataclass(frozen=True)
+class Sleep(LoopEvent):
+    """No more follow-ups expected; waiting for the wake phrase again."""
+
+    kind: ClassVar[str] = "sleep"
+
+
+@dataclass(frozen=True)
+class Notice(LoopEvent):
+    kind: ClassVar[str] = "notice"
+    message: str
+
+
+@dataclass(frozen=True)
+class Ended(LoopEvent):
+    kind: ClassVar[str] = "ended"
+    reason: str
+    audio_seconds: float
+    recognition_cpu_seconds: float
+    utterances: int

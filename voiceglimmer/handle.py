@@ -156,7 +156,7 @@ class Assistant:
         order = {name: n for n, name in enumerate(self.plugins.names())}
         # Called plugin by plugin (not as one hook call) so each intent knows
         # which plugin it came from and one broken plugin can't hide the rest.
-        for impl in reversed(self.plugins.hook.register_intents.get_hookimpls()):
+        for impl in self.plugins.hook.register_intents.get_hookimpls():
             name = impl.plugin_name
 
             def register(intent: Intent, plugin: str = name) -> None:

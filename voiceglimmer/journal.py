@@ -269,6 +269,14 @@ class Journal:
             completed=completed,
         )
 
+    def finish_savoring(self, savoring_id: int, *, seconds: float, completed: bool) -> None:
+        """Correct a savoring to what was really spoken (it may have been stopped)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE savorings SET seconds = ?, completed = ? WHERE id = ?",
+                (seconds, completed, savoring_id),
+            )
+
     def savorings(self, glimmer_id: int) -> list[Savoring]:
         rows = self._db.execute(
             "SELECT id, glimmer_id, started_at, seconds, length, completed FROM savorings "

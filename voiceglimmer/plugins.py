@@ -68,7 +68,7 @@ class Plugins:
     def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
         """Call one hook plugin by plugin, so one failure doesn't silence the others."""
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # registration order
+        for impl in hook.get_hookimpls():  # registration order
             name = impl.plugin_name
             try:
                 yield name, impl.function(*(kwargs[a] for a in impl.argnames))

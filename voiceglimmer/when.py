@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 __all__ = ["Span", "WhenError", "parse_moment", "parse_span", "say_day"]
 
@@ -174,7 +174,7 @@ def _local(day: date, clock: time, tz: tzinfo) -> datetime:
     midnight become the first instant the day actually has.
     """
     naive = datetime.combine(day, clock, tzinfo=tz)
-    return naive.astimezone(timezone.utc).astimezone(tz)
+    return naive.astimezone(UTC).astimezone(tz)
 
 
 def _days_span(first: date, last_exclusive: date, tz: tzinfo, label: str, kind: str) -> Span:
@@ -645,7 +645,7 @@ def _iso_moment(m: re.Match[str], now: datetime, phrase: str) -> datetime:
     if not offset:
         return _local(day_, clock, tz)
     if offset.lower() == "z":
-        zone: tzinfo = timezone.utc
+        zone: tzinfo = UTC
     else:
         digits = offset[1:].replace(":", "")
         delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))

@@ -1,0 +1,222 @@
+"""The speech loop from audio in to audio out, driven by WAV files.
+
+Speech is made by the project's own voice; recognition of English is the
+replay test double (tests/replay.py), because no English Vosk model can be
+installed here. Sources, sinks, the speech engine, the assistant, the
+plugins and the journal are all the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NOW
+from tests.replay import ReplayDetector, ReplayRecognizer
+from tests.speech import Recording, read_wav, silences
+from voiceglimmer.events import LoopEvent
+from voiceglimmer.handle import Assistant
+from voiceglimmer.loop import Loop, Settings
+from voiceglimmer.mic import open_wav
+from voiceglimmer.snd import WavSink
+from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.wake import STOP_PHRASES
+
+WAKE = "hey glimmer"
+
+
+@dataclass
+class Outcome:
+    events: list[LoopEvent] = field(default_factory=list)
+    output: Path | None = None
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events if e.kind != "partial"]
+
+    def of(self, kind: str) -> list[LoopEvent]:
+        return [e for e in self.events if e.kind == kind]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Pyttsx3Engine:
+    return Pyttsx3Engine()
+
+
+def converse(
+    rec: Recording,
+    assistant: Assistant,
+    engine: Pyttsx3Engine,
+    tmp_path: Path,
+    *,
+    wake: bool = True,
+    rate: int | None = 44_100,
+    channels: int = 2,
+    **settings: float,
+) -> Outcome:
+    """Run the whole loop over the recording (saved at 44.1 kHz stereo by default)."""
+    wav = rec.write(tmp_path / "in.wav", rate=rate, channels=channels)
+    out = Outcome(output=tmp_path / "out.wav")
+    source = open_wav(wav)
+    sink = WavSink(out.output, engine.rate)
+    loop = Loop(
+        source=source,
+        sink=sink,
+        assistant=assistant,
+        recognizer=ReplayRecognizer(rec.script),
+        engine=engine,
+        emit=out.events.append,
+        wake=ReplayDetector(rec.script, (WAKE,)) if wake else None,
+        stop=ReplayDetector(rec.script, STOP_PHRASES),
+        settings=Settings(wake_phrase=WAKE if wake else None, **settings),
+    )
+    loop.run()
+    source.close()
+    sink.close()
+    return out
+
+
+def test_a_spoken_glimmer_is_saved_answered_and_spoken(assistant, engine, tmp_path) -> None:
+    rec = Recording(engine=engine).quiet(0.5).say(WAKE).quiet(0.2)
+    rec.say("I noticed a glimmer the warm sunlight on my face").quiet(7).say("no").quiet(14)
+    out = converse(rec, assistant, engine, tmp_path)
+    assert out.kinds() == [
+        "wake", "final", "intent", "reply", "spoken",  # the glimmer, in the wake breath
+        "final", "intent", "reply", "spoken",  # "no": a follow-up needs no wake phrase
+        "sleep", "ended",
+    ]  # fmt: skip
+    final = out.of("final")[0]
+    assert final.text == "i noticed a glimmer the warm sunlight on my face"
+    assert final.confidence == pytest.approx(0.93)
+    intent = out.of("intent")[0]
+    assert (intent.plugin, intent.intent) == ("log", "log_glimmer")
+    assert intent.slots == {"glimmer": "the warm sunlight on my face"}
+    assert out.of("reply")[0].text.startswith("Saved: the warm sunlight on your face.")
+    assert out.of("reply")[1].text.startswith("Okay. It's kept safe")
+    [glimmer] = list(assistant.journal)
+    assert (glimmer.text, glimmer.source) == ("the warm sunlight on my face", "voice")
+    # partial transcripts were shown while the words came in
+    assert any(e.kind == "partial" for e in out.events)
+    # the output holds both replies as audio, as long as the loop says it spoke
+    samples, rate = read_wav(out.output)
+    spoken = sum(e.seconds for e in out.of("spoken"))
+    assert len(samples) / rate == pytest.approx(spoken, abs=0.05)
+    assert spoken > 3
+
+
+def test_without_the_wake_phrase_nothing_is_heard(assistant, engine, tmp_path) -> None:
+    rec = Recording(engine=engine).quiet(0.5).say("glimmer the smell of rain").quiet(2)
+    rec.say(WAKE).quiet(1.5).say("glimmer the sound of the sea").quiet(6)
+    out = converse(rec, assistant, engine, tmp_path)
+    assert [e.text for e in out.of("final")] == ["glimmer the sound of the sea"]
+    assert [g.text for g in assistant.journal] == ["the sound of the sea"]
+
+
+def test_follow_up_window_closes(assistant, engine, tmp_path) -> None:
+    rec = Recording(engine=engine).quiet(0.3).say(WAKE).quiet(0.2)
+    rec.say("how many glimmers").quiet(12).say("glimmer a late thought").quiet(2)
+    out = converse(rec, assistant, engine, tmp_path, follow_up_seconds=3)
+    assert out.kinds()[-2:] == ["sleep", "ended"]
+    assert [e.text for e in out.of("final")] == ["how many glimmers"]
+    assert assistant.journal.count() == 0
+
+
+def test_no_wake_mode_hears_everything(assistant, engine, tmp_path) -> None:
+    rec = Recording(engine=engine).quiet(0.3).say("glimmer a purring cat").quiet(6).say("no")
+    rec.quiet(6).say("glimmer my tea is warm").quiet(6).say("no").quiet(2)
+    out = converse(rec, assistant, engine, tmp_path, wake=False, rate=None, channels=1)
+    assert [g.text for g in assistant.journal] == ["a purring cat", "my tea is warm"]
+    assert "wake" not in out.kinds() and "sleep" not in out.kinds()
+
+
+def test_savoring_pauses_are_real_silence(assistant, engine, tmp_path) -> None:
+    assistant.journal.add("the first sip of tea", created_at=NOW - timedelta(hours=1))
+    rec = Recording(engine=engine).quiet(0.3).say(WAKE).quiet(0.2).say("a quick savor").quiet(70)
+    out = converse(rec, assistant, engine, tmp_path)
+    [spoken] = out.of("spoken")
+    assert not spoken.stopped
+    [reply] = [r for r in out.of("reply")]
+    samples, rate = read_wav(out.output)
+    gaps = silences(samples, rate, min_seconds=1.5)
+    # every pause of 2 s or more in the script is there as silence, in order
+    script = assistant.handle("a quick savor").reply  # same shape of script
+    long_pauses = [s.pause for s in script.segments if s.pause >= 2]
+    assert len(gaps) >= len(long_pauses) - 1
+    assert max(g[1] for g in gaps) >= 3.0
+    total_silence = sum(g[1] for g in gaps)
+    assert total_silence >= 0.3 * spoken.seconds
+    assert 35 <= spoken.seconds <= 75
+    assert reply.glimmer_id is not None
+
+
+def test_saying_stop_cuts_a_savoring_short(assistant, engine, tmp_path) -> None:
+    glimmer = assistant.journal.add("birdsong at dawn", created_at=NOW - timedelta(hours=2))
+    rec = Recording(engine=engine).quiet(0.3).say(WAKE).quiet(0.2).say("savor it")
+    rec.quiet(15).say("stop").quiet(20)
+    out = converse(rec, assistant, engine, tmp_path)
+    [spoken] = out.of("spoken")
+    assert spoken.stopped
+    stop_line = next(ln for ln in rec.script if ln.text == "stop")
+    # stopped within half a second of the word ending, well before the script's two minutes
+    stopped_at = spoken.at
+    assert stop_line.end <= stopped_at <= stop_line.end + 0.6
+    assert spoken.seconds < 20
+    samples, rate = read_wav(out.output)
+    assert len(samples) / rate == pytest.approx(spoken.seconds, abs=0.15)
+    [savoring] = assistant.journal.savorings(glimmer.id)
+    assert not savoring.completed
+    assert savoring.seconds == pytest.approx(spoken.seconds, abs=0.01)
+
+
+def test_the_assistant_saying_stop_does_not_stop_itself(assistant, engine, tmp_path) -> None:
+    """The intro says "You can say stop at any time"; a stop heard while the
+    assistant says that word (its own voice, in a room) is not obeyed."""
+    assistant.journal.add("a warm bath", created_at=NOW - timedelta(hours=2))
+    # The reply starts 0.5 s after "savor it" (the endpoint) with "Let's savor
+    # this slowly." then "You can say stop at any time."; the "stop" in the
+    # input lands on the assistant's own "stop".
+    first = engine.synthesize("Let's savor this slowly.").duration
+    rec = Recording(engine=engine).quiet(0.3).say(WAKE).quiet(0.2).say("savor it")
+    rec.quiet(0.5 + first + 0.6).say("stop").quiet(130)
+    out = converse(rec, assistant, engine, tmp_path)
+    [spoken] = out.of("spoken")
+    assert not spoken.stopped and spoken.seconds > 100
+
+
+def test_silence_ends_with_a_clear_notice_and_saves_nothing(assistant, engine, tmp_path) -> None:
+    out = converse(Recording(engine=engine).quiet(5), assistant, engine, tmp_path)
+    assert out.kinds() == ["notice", "ended"]
+    assert out.of("notice")[0].message == "No speech was heard in the input."
+    assert out.of("ended")[0].audio_seconds == pytest.approx(5, abs=0.05)
+    assert assistant.journal.count() == 0
+
+
+def test_a_ten_minute_recording_is_streamed_and_nothing_is_lost(
+    assistant, engine, tmp_path
+) -> None:
+    rec = Recording(engine=engine).quiet(0.5).say("glimmer the first light").quiet(8).say("no")
+    rec.quiet(590).say("glimmer the last light").quiet(8).say("no").quiet(1)
+    out = converse(rec, assistant, engine, tmp_path, wake=False, rate=48_000, channels=2)
+    assert rec.seconds > 600
+    assert out.of("ended")[0].audio_seconds == pytest.approx(rec.seconds, abs=0.05)
+    assert [g.text for g in assistant.journal] == ["the first light", "the last light"]
+
+
+def test_end_of_input_mid_sentence_still_handles_it(assistant, engine, tmp_path) -> None:
+    rec = Recording(engine=engine).quiet(0.3).say("glimmer the moon tonight")
+    out = converse(rec, assistant, engine, tmp_path, wake=False)
+    assert [g.text for g in assistant.journal] == ["the moon tonight"]
+    assert out.kinds()[-1] == "ended"
+
+
+def test_json_events_carry_timing(assistant, engine, tmp_path) -> None:
+    rec = Recording(engine=engine).quiet(0.3).say("glimmer a kind word").quiet(5)
+    out = converse(rec, assistant, engine, tmp_path, wake=False)
+    [spoken] = out.of("spoken")
+    assert 0 < spoken.first_audio < 1.0  # handling + first sentence, wall seconds
+    # the double's endpoint rule: 0.5 s of quiet, less the voice's own trailing quiet
+    assert 0.2 <= spoken.endpoint_wait <= 0.6
+    as_json = out.of("final")[0].as_json()
+    assert as_json["event"] == "final" and as_json["text"] == "glimmer a kind word"

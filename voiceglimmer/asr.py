@@ -1,0 +1,155 @@
+"""Recognition: 16 kHz audio in, partial and final transcripts out, with Vosk.
+
+Vosk decides where an utterance ends by the endpoint rules in the model's
+conf/model.conf (trailing-silence thresholds), so "final" here means exactly
+what the model's endpointer says. Word timings are switched on so the loop
+can drop a wake phrase by time rather than by guessing at spelling.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from voiceglimmer.app import UserError
+from voiceglimmer.audio import RATE, AudioChunk
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    conf: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recogniser heard; ``final`` once the endpointer closed the utterance."""
+
+    text: str
+    final: bool
+    words: tuple[Word, ...] = ()
+    #: Stream time (seconds) when the recogniser produced this.
+    at: float = 0.0
+
+    @property
+    def confidence(self) -> float | None:
+        return sum(w.conf for w in self.words) / len(self.words) if self.words else None
+
+    @property
+    def speech_end(self) -> float | None:
+        return self.words[-1].end if self.words else None
+
+
+class Recognizer(Protocol):
+    """The recognition stage as the loop sees it (Vosk in the product)."""
+
+    def accept(self, chunk: AudioChunk) -> Transcript | None:
+        """Feed audio; a final Transcript when an utterance ends, else None."""
+
+    def partial(self) -> str:
+        """The words so far of the utterance in progress."""
+
+    def flush(self) -> Transcript | None:
+        """End of stream: the final words of any utterance still open."""
+
+    def reset(self, at: float) -> None:
+        """Start afresh; ``at`` is the stream time of the next chunk."""
+
+
+class ModelError(UserError):
+    """The speech model could not be loaded."""
+
+
+def load_model(path: Path) -> Any:
+    """Load a Vosk model with Kaldi's chatter silenced; a clear error if it can't be."""
+    import vosk
+
+    vosk.SetLogLevel(-1)
+    if not (path / "conf" / "model.conf").exists() and not (path / "am").exists():
+        raise ModelError(
+            f"{path} doesn't look like a Vosk model (no am/ or conf/model.conf inside). "
+            "Check the path, or run `voiceglimmer models fetch vosk-model-small-en-us-0.15`."
+        )
+    try:
+        return vosk.Model(str(path))
+    except Exception as exc:  # vosk raises a bare Exception
+        raise ModelError(
+            f"Vosk could not load the model at {path} ({exc}); it may be incomplete or "
+            "damaged. Run `voiceglimmer models verify` or fetch it again."
+        ) from exc
+
+
+def has_words(model: Any, phrase: str) -> list[str]:
+    """The words of ``phrase`` the model's vocabulary lacks."""
+    return [w for w in phrase.lower().split() if model.vosk_model_find_word(w) < 0]
+
+
+@dataclass
+class VoskRecognizer:
+    """Streaming Vosk recognition; with ``grammar``, restricted to those phrases."""
+
+    model: Any
+    grammar: list[str] | None = None
+    _rec: Any = field(init=False)
+    #: Vosk times words by the audio it has been fed, which falls behind the
+    #: stream whenever the loop skips audio (asleep, or speaking); this is the gap.
+    _offset: float = field(default=0.0, init=False)
+    _fed: float = field(default=0.0, init=False)
+    _clock: float = field(default=0.0, init=False)
+    cpu_seconds: float = field(default=0.0, init=False)
+    audio_seconds: float = field(default=0.0, init=False)
+
+    def __post_init__(self) -> None:
+        self._rec = self._new()
+
+    def _new(self) -> Any:
+        import vosk
+
+        if self.grammar is not None:
+            # ensure_ascii=False: Vosk compares the raw UTF-8 words.
+            rec = vosk.KaldiRecognizer(
+                self.model, RATE, json.dumps(self.grammar, ensure_ascii=False)
+            )
+        else:
+            rec = vosk.KaldiRecognizer(self.model, RATE)
+        rec.SetWords(True)
+        rec.SetPartialWords(True)
+        return rec
+
+    def _transcript(self, raw: str, final: bool) -> Transcript:
+        data = json.loads(raw)
+        words = tuple(
+            Word(w["word"], w["start"] + self._offset, w["end"] + self._offset, w.get("conf", 1.0))
+            for w in data.get("result" if final else "partial_result", [])
+        )
+        text = data.get("text" if final else "partial", "")
+        return Transcript(text=text, final=final, words=words, at=self._clock)
+
+    def accept(self, chunk: AudioChunk) -> Transcript | None:
+        self._offset = chunk.start - self._fed
+        self._fed += chunk.duration
+        began = time.process_time()
+        ended = self._rec.AcceptWaveform(chunk.pcm)
+        self.cpu_seconds += time.process_time() - began
+        self.audio_seconds += chunk.duration
+        self._clock = chunk.start + chunk.duration
+        return self._transcript(self._rec.Result(), final=True) if ended else None
+
+    def partial_transcript(self) -> Transcript:
+        return self._transcript(self._rec.PartialResult(), final=False)
+
+    def partial(self) -> str:
+        return self.partial_transcript().text
+
+    def flush(self) -> Transcript | None:
+        result = self._transcript(self._rec.FinalResult(), final=True)
+        return result if result.text else None
+
+    def reset(self, at: float) -> None:
+        del at  # word times follow the fed audio (see _offset), not the reset
+        self._rec.Reset()

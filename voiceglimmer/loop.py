@@ -1,0 +1,299 @@
+"""The speech loop: microphone -> wake -> recognition -> intent -> handling ->
+speech synthesis -> speaker, and back to listening.
+
+One thread, one clock. The loop reads a block of audio, or, while it speaks,
+writes a slice of speech and then reads the same span of audio for "stop".
+A live microphone and speaker pace this in real time; a WAV file and a WAV
+output run it in "virtual" time as fast as the CPU allows, with the same
+turn-taking, so everything can be tested from files.
+
+While the assistant speaks, its own voice is never transcribed: only the
+stop detector listens, and it ignores "stop" while the assistant is itself
+saying the word (savoring scripts tell the person they can say stop).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from voiceglimmer.asr import Recognizer, Transcript
+from voiceglimmer.audio import RATE, SAMPLE_WIDTH, AudioChunk, Sink, Source
+from voiceglimmer.events import (
+    Ended,
+    Final,
+    LoopEvent,
+    Notice,
+    Partial,
+    Reply,
+    Said,
+    Sleep,
+    Spoken,
+    Understood,
+    Utterance,
+    Wake,
+)
+from voiceglimmer.handle import Assistant
+from voiceglimmer.tts import SpeechEngine, split_sentences
+from voiceglimmer.wake import STOP_PHRASES, Detector, strip_phrase
+
+Emit = Callable[[LoopEvent], None]
+
+
+@dataclass
+class Settings:
+    #: None means no wake phrase: every utterance is for the assistant (--no-wake).
+    wake_phrase: str | None = "hey glimmer"
+    #: After a reply, keep listening this long without the wake phrase.
+    follow_up_seconds: float = 8.0
+    #: After the wake phrase alone, wait this long for the request.
+    listen_seconds: float = 8.0
+    #: How much audio the wake phrase can precede the request by and still be kept.
+    wake_buffer_seconds: float = 3.0
+    block_frames: int = 320
+    #: Speech is written in slices this long, each followed by a look for "stop".
+    slice_seconds: float = 0.1
+    #: "stop" is ignored this long after the assistant itself says it.
+    echo_guard_seconds: float = 0.8
+
+
+@dataclass
+class Stats:
+    audio_seconds: float = 0.0
+    utterances: int = 0
+    heard_speech: bool = False
+
+
+@dataclass
+class Loop:
+    """One conversation over one audio source and one sink."""
+
+    source: Source
+    sink: Sink
+    assistant: Assistant
+    recognizer: Recognizer
+    engine: SpeechEngine
+    emit: Emit
+    wake: Detector | None = None
+    stop: Detector | None = None
+    settings: Settings = field(default_factory=Settings)
+    stats: Stats = field(default_factory=Stats)
+    _now: float = field(default=0.0, init=False)
+    _awake_until: float = field(default=math.inf, init=False)
+    _source_done: bool = field(default=False, init=False)
+    _awake: bool = field(default=False, init=False)
+    _ring: deque[AudioChunk] = field(default_factory=deque, init=False)
+
+    # -- listening -----------------------------------------------------------
+
+    def _read(self) -> AudioChunk | None:
+        if self._source_done:
+            return None
+        chunk = self.source.read(self.settings.block_frames)
+        if chunk is None or not chunk.pcm:
+            self._source_done = True
+            return None
+        self._now = chunk.start + chunk.duration
+        self.stats.audio_seconds = self._now
+        return chunk
+
+    @property
+    def _asleep(self) -> bool:
+        return self.wake is not None and self._now >= self._awake_until
+
+    def run(self) -> Ended:
+        if self.wake is not None:
+            self._awake_until = 0.0
+        reason = "end of input"
+        last_partial = ""
+        try:
+            while (chunk := self._read()) is not None:
+                if self._asleep:
+                    if self._awake:
+                        self._awake = False
+                        self.emit(Sleep(self._now))
+                    self._listen_for_wake(chunk)
+                    continue
+                self._awake = True
+                final = self.recognizer.accept(chunk)
+                if final is not None:
+                    last_partial = ""
+                    self._on_final(final)
+                    continue
+                partial = self.recognizer.partial()
+                if partial and partial != last_partial:
+                    self.stats.heard_speech = True
+                    last_partial = partial
+                    self.emit(Partial(self._now, partial))
+                    # someone is mid-sentence: don't doze off under them
+                    self._awake_until = max(self._awake_until, self._now + 2.0)
+            final = self.recognizer.flush()
+            if final is not None and not self._asleep:
+                self._on_final(final)
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        if not self.stats.heard_speech and reason == "end of input":
+            self.emit(Notice(self._now, "No speech was heard in the input."))
+        cpu = getattr(self.recognizer, "cpu_seconds", 0.0)
+        ended = Ended(
+            self._now,
+            reason,
+            round(self.stats.audio_seconds, 3),
+            round(cpu, 3),
+            self.stats.utterances,
+        )
+        self.emit(ended)
+        return ended
+
+    def _listen_for_wake(self, chunk: AudioChunk) -> None:
+        assert self.wake is not None
+        self._ring.append(chunk)
+        while self._ring and self._ring[0].start < self._now - self.settings.wake_buffer_seconds:
+            self._ring.popleft()
+        end = self.wake.accept(chunk)
+        if end is None:
+            return
+        self.stats.heard_speech = True
+        self.emit(Wake(round(end, 3)))
+        self._awake_until = self._now + self.settings.listen_seconds
+        # The request may follow in the same breath: hand the recogniser the
+        # audio after the phrase that the wake detector has already consumed.
+        self.recognizer.reset(end)
+        for buffered in self._ring:
+            tail = _after(buffered, end)
+            if tail is not None:
+                final = self.recognizer.accept(tail)
+                if final is not None:
+                    self._on_final(final)
+        self._ring.clear()
+
+    # -- understanding and answering ----------------------------------------------
+
+    def _on_final(self, final: Transcript) -> None:
+        text = final.text
+        if self.settings.wake_phrase:
+            text = strip_phrase(text, self.settings.wake_phrase)
+        text = " ".join(w for w in text.split() if w != "[unk]")
+        if not text:
+            return
+        self.stats.heard_speech = True
+        self.stats.utterances += 1
+        endpoint_at = time.perf_counter()
+        conf = None if final.confidence is None else round(final.confidence, 3)
+        end = final.speech_end
+        self.emit(Final(self._now, text, conf, None if end is None else round(end, 3)))
+        handled = self.assistant.handle(Utterance(text, source="voice", confidence=conf))
+        self.emit(Understood(self._now, handled.plugin, handled.intent, handled.slots))
+        self.emit(Said(self._now, handled.reply.text, handled.reply.glimmer_id))
+        wait = None if end is None else round(max(0.0, final.at - end), 3)
+        self.speak(handled.reply, since=endpoint_at, endpoint_wait=wait)
+        self._awake_until = self._now + self.settings.follow_up_seconds
+        self.recognizer.reset(self._now)
+
+    # -- speaking ------------------------------------------------------------------
+
+    def _pieces(self, reply: Reply) -> Iterator[tuple[str, float, str]]:
+        """(sentence, pause after it, pace), rendered one at a time so the first
+        sentence is heard before the rest of a long script is synthesised."""
+        for segment in reply.segments:
+            sentences = split_sentences(segment.text) if segment.text.strip() else []
+            for i, sentence in enumerate(sentences):
+                last = i == len(sentences) - 1
+                yield sentence, segment.pause if last else 0.0, segment.pace
+            if not sentences and segment.pause:
+                yield "", segment.pause, segment.pace
+
+    def speak(
+        self, reply: Reply, *, since: float | None = None, endpoint_wait: float | None = None
+    ) -> tuple[float, bool]:
+        """Say a reply with its pauses; returns (seconds spoken, stopped early)."""
+        rate = self.sink.rate
+        spoken = 0.0
+        first_audio: float | None = None
+        guard_until = -math.inf
+        stopped = False
+        if self.stop is not None:
+            self.stop.reset(self._now)
+        for sentence, pause, pace in self._pieces(reply):
+            pcm = b""
+            if sentence:
+                speech = self.engine.synthesize(sentence, pace)  # type: ignore[arg-type]
+                pcm = _to_rate(speech.pcm, speech.rate, rate)
+                if _mentions_stop(sentence):
+                    guard_until = self._now + len(pcm) / SAMPLE_WIDTH / rate
+                    guard_until += self.settings.echo_guard_seconds
+            pcm += b"\0\0" * round(pause * rate)
+            for piece in _slices(pcm, rate, self.settings.slice_seconds):
+                self.sink.write(piece)
+                if first_audio is None and since is not None:
+                    first_audio = time.perf_counter() - since
+                spoken += len(piece) / SAMPLE_WIDTH / rate
+                if self._heard_stop(len(piece) / SAMPLE_WIDTH / rate, guard_until):
+                    stopped = True
+                    break
+            if stopped:
+                break
+        if stopped:
+            self.sink.discard()
+        else:
+            self.sink.drain()
+        self.emit(
+            Spoken(
+                self._now,
+                round(spoken, 3),
+                stopped,
+                None if first_audio is None else round(first_audio, 4),
+                endpoint_wait,
+            )
+        )
+        if reply.on_finished is not None:
+            reply.on_finished(spoken, not stopped)
+        return spoken, stopped
+
+    def _heard_stop(self, seconds: float, guard_until: float) -> bool:
+        """Read as much audio as was just spoken; True if the person said stop."""
+        frames = round(seconds * RATE)
+        while frames > 0:
+            chunk = self._read()
+            if chunk is None:
+                return False
+            frames -= chunk.frames
+            heard = self.stop is not None and self.stop.accept(chunk) is not None
+            if heard and self._now > guard_until:
+                return True
+        return False
+
+
+def _after(chunk: AudioChunk, t: float) -> AudioChunk | None:
+    """The part of ``chunk`` from stream time ``t`` on."""
+    if chunk.start + chunk.duration <= t:
+        return None
+    skip = max(0, int((t - chunk.start) * chunk.rate)) * SAMPLE_WIDTH
+    return AudioChunk(chunk.pcm[skip:], chunk.rate, chunk.start + skip / SAMPLE_WIDTH / chunk.rate)
+
+
+def _slices(pcm: bytes, rate: int, seconds: float) -> Iterator[bytes]:
+    step = max(SAMPLE_WIDTH, int(rate * seconds) * SAMPLE_WIDTH)
+    for i in range(0, len(pcm), step):
+        yield pcm[i : i + step]
+
+
+def _to_rate(pcm: bytes, rate: int, target: int) -> bytes:
+    if rate == target or not pcm:
+        return pcm
+    import numpy as np
+    import soxr
+
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    return soxr.resample(samples, rate, target).astype(np.int16).tobytes()
+
+
+_STOP_WORDS = re.compile(r"\b(" + "|".join(STOP_PHRASES) + r")\b", re.IGNORECASE)
+
+
+def _mentions_stop(sentence: str) -> bool:
+    return bool(_STOP_WORDS.search(sentence.replace("\u2019", "'")))

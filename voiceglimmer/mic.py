@@ -1,0 +1,643 @@
+"""Sources of words: a WAV file, raw PCM on stdin, or a live microphone.
+
+Recognition only understands 16 kHz mono 16-bit PCM, but people hand us
+whatever their recorder made: 44.1 kHz stereo, 24-bit, float, 8-bit. Each
+source here converts on the fly, block by block, so a long recording is never
+loaded or resampled all at once and memory stays flat however long it is.
+
+WAV files are parsed chunk by chunk with ``struct`` rather than with the
+stdlib ``wave`` module, which rejects float and WAVE_FORMAT_EXTENSIBLE files
+(what most audio editors write for 24-bit or multichannel audio).
+
+A WAV file whose data chunk is shorter than its header claims (a recording
+cut off by a crash or a partial copy) is read up to where it stops; the
+source's ``warning`` attribute then says so, for the caller to show.
+
+``sounddevice`` is imported only when a device is actually used, so files and
+stdin keep working on machines without PortAudio; a missing PortAudio becomes
+an ``AudioError`` that says what to install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import os
+import shlex
+import struct
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, BinaryIO
+
+import numpy as np
+import soxr
+
+from voiceglimmer.audio import BLOCK_FRAMES, RATE, SAMPLE_WIDTH, AudioChunk, AudioError
+
+if TYPE_CHECKING:
+    from voiceglimmer.app import App
+
+FILE_HINT = "use --input FILE.wav to read a recording instead"
+CONVERT_HINT = (
+    "e.g. `sox {src} -r 16000 -c 1 -b 16 out.wav` or `ffmpeg -i {src} -ar 16000 -ac 1 out.wav`"
+)
+
+PCM = 0x0001
+FLOAT = 0x0003
+EXTENSIBLE = 0xFFFE
+#: Encodings people meet in the wild that we name instead of guessing at.
+KNOWN_ENCODINGS = {
+    0x0002: "Microsoft ADPCM",
+    0x0006: "A-law",
+    0x0007: "mu-law",
+    0x0011: "IMA ADPCM",
+    0x0031: "GSM 6.10",
+    0x0050: "MPEG",
+    0x0055: "MP3",
+    0x00FF: "AAC",
+    0x0160: "WMA",
+    0x1610: "AAC",
+    0xF1AC: "FLAC",
+}
+#: File signatures of other formats, to say what a non-WAV file probably is.
+SIGNATURES = [
+    (b"ID3", "an MP3"),
+    (b"\xff\xfb", "an MP3"),
+    (b"\xff\xf3", "an MP3"),
+    (b"\xff\xf2", "an MP3"),
+    (b"OggS", "an Ogg (Vorbis/Opus)"),
+    (b"fLaC", "a FLAC"),
+    (b"FORM", "an AIFF"),
+    (b"RIFX", "a big-endian WAV (RIFX)"),
+    (b"\x1aE\xdf\xa3", "a WebM/Matroska"),
+    (b"caff", "a Core Audio (CAF)"),
+]
+#: Source frames decoded per step: small enough to keep memory flat, big enough to be quick.
+FILE_STEP = 4096
+
+
+# --- WAV files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WavFormat:
+    """What a WAV file holds, as its header describes it."""
+
+    encoding: str  # "pcm" or "float"
+    bits: int  # container bits per sample: 8, 16, 24, 32 or 64
+    channels: int
+    rate: int
+    frames: int  # frames actually present in the file
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.channels * self.bits // 8
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.rate
+
+    def describe(self) -> str:
+        size = f"{self.bits}-bit float" if self.encoding == "float" else f"{self.bits}-bit"
+        layout = {1: "mono", 2: "stereo"}.get(self.channels, f"{self.channels}-channel")
+        return f"{size} {layout} {self.rate} Hz, {self.duration:.1f} s"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the samples are and how to read them, found by walking the RIFF chunks."""
+
+    format: WavFormat
+    data_offset: int
+    warning: str | None
+
+
+def _not_wav_message(path: Path, head: bytes) -> str:
+    kind = next((name for sig, name in SIGNATURES if head.startswith(sig)), None)
+    if kind is None and head[8:12] in (b"AVI ", b"WEBP"):
+        kind = "an AVI/WebP"
+    what = f"it looks like {kind} file" if kind else "it doesn't start with a RIFF/WAVE header"
+    hint = CONVERT_HINT.format(src=shlex.quote(str(path)))
+    return f"{path} is not a WAV file ({what}). Convert it to WAV first, {hint}."
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise AudioError(f"There is no file {path}.") from None
+    except IsADirectoryError:
+        raise AudioError(f"{path} is a folder, not a WAV file.") from None
+    except OSError as exc:
+        raise AudioError(f"Can't read {path}: {exc.strerror or exc}.") from None
+
+
+def _read_chunks(f: BinaryIO, path: Path, file_size: int) -> tuple[bytes, int, int]:
+    """The fmt chunk's body, and the data chunk's offset and declared size."""
+    fmt: bytes | None = None
+    ds64_data_size: int | None = None
+    while True:
+        header = f.read(8)
+        if len(header) < 8:
+            break
+        chunk_id, size = struct.unpack("<4sI", header)
+        body_at = f.tell()
+        if chunk_id == b"fmt ":
+            fmt = f.read(size)
+        elif chunk_id == b"ds64" and size >= 16:
+            ds64_data_size = struct.unpack("<Q", f.read(16)[8:16])[0]
+        elif chunk_id == b"data":
+            if fmt is None:
+                raise AudioError(
+                    f"{path} is a damaged WAV file: its audio comes before its format."
+                )
+            if ds64_data_size is not None and size == 0xFFFFFFFF:
+                size = ds64_data_size
+            return fmt, body_at, size
+        f.seek(body_at + size + (size & 1))
+        if f.tell() >= file_size:
+            break
+    if fmt is None:
+        raise AudioError(f"{path} is a damaged WAV file: it has no format description.")
+    raise AudioError(f"{path} has no audio in it (the WAV file has no data chunk).")
+
+
+def _encoding(fmt: bytes, path: Path) -> tuple[str, int, int, int]:
+    """(encoding, container bits, channels, rate) from a fmt chunk, or a clear refusal."""
+    if len(fmt) < 16:
+        raise AudioError(f"{path} is a damaged WAV file: its format description is cut short.")
+    tag, channels, rate, _byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if tag == EXTENSIBLE and len(fmt) >= 40:
+        tag = struct.unpack("<H", fmt[24:26])[0]
+    if tag not in (PCM, FLOAT):
+        name = KNOWN_ENCODINGS.get(tag, f"format code 0x{tag:04X}")
+        hint = CONVERT_HINT.format(src=shlex.quote(str(path)))
+        raise AudioError(
+            f"{path} is a {name} WAV file, which voiceglimmer can't read; it needs plain PCM. "
+            f"Convert it first, {hint}."
+        )
+    if channels < 1 or rate < 1:
+        raise AudioError(
+            f"{path} is a damaged WAV file: it claims {channels} channels at {rate} Hz."
+        )
+    container = 8 * (block_align // channels) if block_align else bits
+    encoding = "float" if tag == FLOAT else "pcm"
+    allowed = (32, 64) if encoding == "float" else (8, 16, 24, 32)
+    if container not in allowed or block_align % channels:
+        hint = CONVERT_HINT.format(src=shlex.quote(str(path)))
+        raise AudioError(
+            f"{path} uses {bits}-bit {encoding} samples, which voiceglimmer can't read. "
+            f"Convert it to 16-bit first, {hint}."
+        )
+    return encoding, container, channels, rate
+
+
+def _layout(f: BinaryIO, path: Path) -> _Layout:
+    file_size = os.fstat(f.fileno()).st_size
+    head = f.read(12)
+    if not head:
+        raise AudioError(f"{path} is empty (0 bytes); there is no audio in it.")
+    if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+        raise AudioError(_not_wav_message(path, head))
+    fmt, data_offset, declared = _read_chunks(f, path, file_size)
+    encoding, bits, channels, rate = _encoding(fmt, path)
+    frame_bytes = channels * bits // 8
+    available = file_size - data_offset
+    warning = None
+    if declared in (0, 0xFFFFFFFF):  # written to a pipe: the size was never filled in
+        declared = available
+    elif declared > available:
+        warning = (
+            f"{path} is cut short: its header promises {declared // frame_bytes / rate:.1f} s "
+            f"of audio but only {available // frame_bytes / rate:.1f} s is there; "
+            "reading what there is."
+        )
+    frames = min(declared, available) // frame_bytes
+    if frames == 0:
+        raise AudioError(f"{path} has no audio in it (0 seconds).")
+    return _Layout(WavFormat(encoding, bits, channels, rate, frames), data_offset, warning)
+
+
+def _to_float(raw: bytes, fmt: WavFormat) -> np.ndarray:
+    """Interleaved samples of any supported encoding as float32 in [-1, 1]."""
+    if fmt.encoding == "float":
+        x = np.frombuffer(raw, "<f4" if fmt.bits == 32 else "<f8").astype(np.float32)
+        return np.clip(np.nan_to_num(x), -1.0, 1.0)
+    if fmt.bits == 8:
+        return (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
+    if fmt.bits == 16:
+        return np.frombuffer(raw, "<i2").astype(np.float32) / 32768.0
+    if fmt.bits == 24:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        x = (b[:, 0] << 8) | (b[:, 1] << 16) | (b[:, 2] << 24)  # top-aligned: sign for free
+        return x.astype(np.float32) / 2147483648.0
+    return np.frombuffer(raw, "<i4").astype(np.float32) / 2147483648.0
+
+
+def _to_mono(x: np.ndarray, channels: int) -> np.ndarray:
+    if channels == 1:
+        return x
+    return x.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+
+
+def float_to_pcm(x: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as 16-bit little-endian PCM, clipped rather than wrapped."""
+    return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+class WavSource:
+    """A WAV file of any common encoding, rate and channel count, as 16 kHz mono PCM.
+
+    ``format`` describes the file as it is on disk; ``warning`` is set when the
+    file is cut short. Reads return ``frames`` frames (fewer at the very end),
+    then None.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._file = _open_binary(self.path)
+        try:
+            layout = _layout(self._file, self.path)
+        except BaseException:
+            self._file.close()
+            raise
+        self.format = layout.format
+        self.warning = layout.warning
+        self._file.seek(layout.data_offset)
+        self._left = layout.format.frames  # source frames not yet read
+        self._pending = bytearray()  # converted 16 kHz PCM not yet handed out
+        self._emitted = 0
+        # Already 16 kHz mono 16-bit: hand the bytes through untouched.
+        fmt = self.format
+        self._passthrough = (fmt.encoding, fmt.bits, fmt.rate, fmt.channels) == ("pcm", 16, RATE, 1)
+        self._resampler = (
+            None
+            if self.format.rate == RATE
+            else soxr.ResampleStream(self.format.rate, RATE, 1, dtype="float32", quality="HQ")
+        )
+        self._finished = False
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio in the file."""
+        return self.format.duration
+
+    def _decode_step(self, wanted: int) -> None:
+        """Convert roughly enough source audio for ``wanted`` more output frames."""
+        step = max(FILE_STEP, math.ceil(wanted * self.format.rate / RATE))
+        count = min(step, self._left)
+        raw = self._file.read(count * self.format.frame_bytes)
+        count = len(raw) // self.format.frame_bytes
+        raw = raw[: count * self.format.frame_bytes]
+        self._left = self._left - count if count else 0  # a file that shrank ends here
+        last = self._left == 0
+        if self._passthrough:
+            self._pending += raw
+        else:
+            x = _to_mono(_to_float(raw, self.format), self.format.channels)
+            if self._resampler is not None:
+                x = self._resampler.resample_chunk(x, last=last)
+            self._pending += float_to_pcm(x)
+        self._finished = last
+
+    def read(self, frames: int = BLOCK_FRAMES) -> AudioChunk | None:
+        wanted = frames * SAMPLE_WIDTH
+        while len(self._pending) < wanted and not self._finished:
+            self._decode_step(frames - len(self._pending) // SAMPLE_WIDTH)
+        if not self._pending:
+            return None
+        pcm = bytes(self._pending[:wanted])
+        del self._pending[:wanted]
+        chunk = AudioChunk(pcm, RATE, self._emitted / RATE)
+        self._emitted += len(pcm) // SAMPLE_WIDTH
+        return chunk
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> WavSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_wav(path: str | os.PathLike[str]) -> WavSource:
+    """Open a WAV file as a 16 kHz mono source; ``AudioError`` says what's wrong if it can't."""
+    return WavSource(path)
+
+
+# --- stdin -----------------------------------------------------------------------------------
+
+
+class StdinSource:
+    """Raw 16 kHz mono s16le PCM from a pipe (``--input -``), e.g. from ``sox ... -t raw -``."""
+
+    def __init__(self, stream: BinaryIO | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdin.buffer
+        self._emitted = 0
+        self._ended = False
+
+    def read(self, frames: int = BLOCK_FRAMES) -> AudioChunk | None:
+        wanted = frames * SAMPLE_WIDTH
+        data = bytearray()
+        while len(data) < wanted and not self._ended:
+            got = self._stream.read(wanted - len(data))
+            if not got:
+                self._ended = True
+            data += got
+        usable = len(data) - len(data) % SAMPLE_WIDTH  # a stray odd byte at the end is noise
+        if not usable:
+            return None
+        chunk = AudioChunk(bytes(data[:usable]), RATE, self._emitted / RATE)
+        self._emitted += usable // SAMPLE_WIDTH
+        return chunk
+
+    def close(self) -> None:
+        """The stream belongs to the caller (usually the process's stdin): left open."""
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    index: int
+    name: str
+    inputs: int
+    outputs: int
+    default_rate: int
+    is_default_input: bool = False
+    is_default_output: bool = False
+
+    def channels(self, kind: str) -> int:
+        return self.inputs if kind == "input" else self.outputs
+
+    def label(self) -> str:
+        return f"{self.index}: {self.name}"
+
+
+def load_sounddevice() -> ModuleType:
+    """The ``sounddevice`` module, or an ``AudioError`` that says what to install."""
+    try:
+        return importlib.import_module("sounddevice")
+    except OSError as exc:  # raised at import when the PortAudio library itself is missing
+        raise AudioError(
+            f"Audio devices need the PortAudio library, which isn't installed ({exc}). "
+            "Install it with `sudo apt install libportaudio2` (or run scripts/setup), "
+            f"or {FILE_HINT}."
+        ) from None
+    except ImportError as exc:
+        raise AudioError(
+            f"Audio devices need the sounddevice package ({exc}); "
+            f"install it with `pip install sounddevice`, or {FILE_HINT}."
+        ) from None
+
+
+def _default_index(sd: ModuleType, kind: str) -> int | None:
+    try:
+        return int(sd.query_devices(kind=kind)["index"])
+    except (sd.PortAudioError, ValueError, KeyError, TypeError):
+        return None
+
+
+def list_devices() -> list[Device]:
+    """Every PortAudio device, with the default input and output marked."""
+    sd = load_sounddevice()
+    try:
+        found = sd.query_devices()
+    except sd.PortAudioError as exc:
+        raise AudioError(f"Can't list audio devices: {exc}.") from None
+    default_in, default_out = _default_index(sd, "input"), _default_index(sd, "output")
+    return [
+        Device(
+            index=int(d["index"]),
+            name=str(d["name"]),
+            inputs=int(d["max_input_channels"]),
+            outputs=int(d["max_output_channels"]),
+            default_rate=int(d["default_samplerate"]),
+            is_default_input=int(d["index"]) == default_in,
+            is_default_output=int(d["index"]) == default_out,
+        )
+        for d in found
+    ]
+
+
+def _noun(kind: str) -> str:
+    return "microphone" if kind == "input" else "speaker"
+
+
+def devices_hint(devices: list[Device], kind: str) -> str:
+    """The devices someone could pick instead, and where to look further."""
+    usable = [d for d in devices if d.channels(kind)]
+    listed = ", ".join(d.label() for d in usable) or "none"
+    way_out = f"; or {FILE_HINT}" if kind == "input" else ""
+    return (
+        f"{kind.capitalize()} devices: {listed}. "
+        f"Run `voiceglimmer devices` to see them all{way_out}."
+    )
+
+
+def pick_device(devices: list[Device], wanted: str | int | None, kind: str) -> Device:
+    """The device meant by an index, an exact name or part of a name (any case)."""
+    usable = [d for d in devices if d.channels(kind)]
+    if not usable:
+        raise AudioError(
+            f"No {_noun(kind)} found (no audio {kind} devices). {devices_hint(devices, kind)}"
+        )
+    if wanted is None or wanted == "":
+        # PortAudio names no default when its host API has none; any device beats failing.
+        return next((d for d in usable if _is_default(d, kind)), usable[0])
+    if isinstance(wanted, int) or wanted.strip().isdigit():
+        return _by_index(devices, usable, int(wanted), kind)
+    return _by_name(devices, usable, wanted, kind)
+
+
+def _by_index(devices: list[Device], usable: list[Device], index: int, kind: str) -> Device:
+    found = next((d for d in usable if d.index == index), None)
+    if found is None:
+        raise AudioError(f"There is no {kind} device number {index}. {devices_hint(devices, kind)}")
+    return found
+
+
+def _by_name(devices: list[Device], usable: list[Device], name: str, kind: str) -> Device:
+    folded = name.lower()
+    matches = (
+        [d for d in usable if d.name == name]
+        or [d for d in usable if d.name.lower() == folded]
+        or [d for d in usable if folded in d.name.lower()]
+    )
+    if not matches:
+        raise AudioError(f'No {kind} device is called "{name}". {devices_hint(devices, kind)}')
+    if len(matches) > 1:
+        names = ", ".join(d.label() for d in matches)
+        raise AudioError(
+            f'"{name}" matches several {kind} devices ({names}); '
+            "use its number or more of its name."
+        )
+    return matches[0]
+
+
+def _is_default(device: Device, kind: str) -> bool:
+    return device.is_default_input if kind == "input" else device.is_default_output
+
+
+def find_device(wanted: str | int | None, kind: str) -> Device:
+    """Resolve ``wanted`` against the devices present now ("input" or "output")."""
+    return pick_device(list_devices(), wanted, kind)
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How a device will be opened: its native rate/channels when it refuses 16 kHz mono."""
+
+    rate: int
+    channels: int
+
+
+def stream_settings(device: Device, rate: int, kind: str) -> StreamSettings:
+    """The first of (wanted rate, device rate) x (mono, stereo) the device accepts."""
+    sd = load_sounddevice()
+    check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+    rates = dict.fromkeys([rate, device.default_rate])
+    channel_options = [c for c in (1, 2) if c <= device.channels(kind)]
+    last_error: Exception | None = None
+    for r in rates:
+        for channels in channel_options:
+            try:
+                check(device=device.index, samplerate=r, channels=channels, dtype="int16")
+            except (sd.PortAudioError, ValueError) as exc:
+                last_error = exc
+                continue
+            return StreamSettings(r, channels)
+    raise AudioError(
+        f"The {_noun(kind)} {device.name!r} can't be opened for 16-bit audio ({last_error}). "
+        f"{devices_hint(list_devices(), kind)}"
+    )
+
+
+# --- the microphone --------------------------------------------------------------------------
+
+
+class Microphone:
+    """A live input device as 16 kHz mono PCM, resampled when the device can't do 16 kHz.
+
+    ``overflows`` counts the times audio was lost because reads fell behind.
+    """
+
+    def __init__(self, device: str | int | None = None, frames: int = BLOCK_FRAMES) -> None:
+        sd = load_sounddevice()
+        self.device = find_device(device, "input")
+        self.settings = stream_settings(self.device, RATE, "input")
+        self.overflows = 0
+        self._emitted = 0
+        self._pending = bytearray()
+        self._resampler = (
+            None
+            if self.settings.rate == RATE
+            else soxr.ResampleStream(self.settings.rate, RATE, 1, dtype="int16", quality="HQ")
+        )
+        self._stream = None
+        try:
+            self._stream = sd.RawInputStream(
+                device=self.device.index,
+                samplerate=self.settings.rate,
+                channels=self.settings.channels,
+                dtype="int16",
+                blocksize=max(1, round(frames * self.settings.rate / RATE)),
+                latency="low",
+            )
+            self._stream.start()
+        except sd.PortAudioError as exc:
+            self.close()
+            raise AudioError(
+                f"Can't open the microphone {self.device.name!r}: {exc}. "
+                f"{devices_hint(list_devices(), 'input')}"
+            ) from None
+
+    def _capture(self, frames: int) -> None:
+        sd = load_sounddevice()
+        if self._stream is None:
+            raise AudioError("The microphone is closed.")
+        count = max(1, math.ceil(frames * self.settings.rate / RATE))
+        try:
+            data, overflowed = self._stream.read(count)
+        except sd.PortAudioError as exc:
+            raise AudioError(
+                f"The microphone {self.device.name!r} stopped working: {exc}."
+            ) from None
+        self.overflows += bool(overflowed)
+        x = np.frombuffer(bytes(data), "<i2")
+        if self.settings.channels > 1:
+            x = x.reshape(-1, self.settings.channels).mean(axis=1).astype(np.int16)
+        if self._resampler is not None:
+            x = self._resampler.resample_chunk(x)
+        self._pending += x.astype("<i2").tobytes()
+
+    def read(self, frames: int = BLOCK_FRAMES) -> AudioChunk:
+        wanted = frames * SAMPLE_WIDTH
+        while len(self._pending) < wanted:
+            self._capture(frames - len(self._pending) // SAMPLE_WIDTH)
+        pcm = bytes(self._pending[:wanted])
+        del self._pending[:wanted]
+        chunk = AudioChunk(pcm, RATE, self._emitted / RATE)
+        self._emitted += frames
+        return chunk
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.abort()
+            stream.close()
+
+    def __enter__(self) -> Microphone:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- `voiceglimmer devices` ------------------------------------------------------------------
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("devices", help="list microphones and speakers")
+    p.set_defaults(func=devices_command)
+
+
+def format_devices(devices: list[Device]) -> str:
+    width = max([len(d.name) for d in devices] + [4])
+    lines = [f"  {'#':>3}  {'NAME':<{width}}  {'IN':>3}  {'OUT':>3}  {'RATE':>6}  DEFAULT"]
+    for d in devices:
+        marks = [
+            m for m, on in (("input", d.is_default_input), ("output", d.is_default_output)) if on
+        ]
+        star = "*" if marks else " "
+        lines.append(
+            f"{star} {d.index:>3}  {d.name:<{width}}  {d.inputs:>3}  {d.outputs:>3}  "
+            f"{d.default_rate:>6}  {', '.join(marks)}".rstrip()
+        )
+    lines.append("Pick a device by its number or by part of its name; * marks the defaults.")
+    return "\n".join(lines)
+
+
+def devices_command(args: argparse.Namespace, app: App | None) -> int:
+    # Imported here: the app will import this module for its audio front end.
+    from voiceglimmer.app import UserError
+
+    try:
+        devices = list_devices()
+    except AudioError as exc:
+        raise UserError(str(exc)) from None
+    if not devices:
+        print(
+            "No audio devices found. Check that a sound card is connected and that PulseAudio "
+            f"or PipeWire is running; you can still {FILE_HINT}.",
+            file=sys.stderr,
+        )
+        return 1
+    print(format_devices(devices))
+    return 0

@@ -1,0 +1,211 @@
+"""``voiceglimmer run``: put the stages together and talk.
+
+Everything here is assembly and reporting: which source (microphone, WAV
+file, stdin), which sink (speaker or WAV), which model, voice and wake
+phrase, and how events are shown (a live terminal line, or JSON lines for
+scripts and tests). Problems a person can fix end with one clear message and
+a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from voiceglimmer import config
+from voiceglimmer.app import App, UserError
+from voiceglimmer.audio import AudioError, Sink, Source
+from voiceglimmer.events import (
+    Ended,
+    Final,
+    LoopEvent,
+    Notice,
+    Partial,
+    Ready,
+    Said,
+    Sleep,
+    Spoken,
+    Wake,
+)
+
+DISCLAIMER = (
+    "voiceglimmer is a practice companion, not therapy or medical advice. "
+    "If you are in crisis, contact your local emergency number or a crisis line."
+)
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="listen and talk: the hands-free voice assistant")
+    p.add_argument(
+        "--input",
+        "-i",
+        metavar="FILE.wav|-",
+        help="read speech from a WAV file (any rate/channels) or raw 16 kHz PCM on "
+        "stdin (-) instead of the microphone",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE.wav",
+        help="write everything spoken to a WAV file instead of the speaker",
+    )
+    p.add_argument("--device", metavar="NAME|INDEX", help="microphone (see `voiceglimmer devices`)")
+    p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker")
+    p.add_argument("--model", metavar="PATH|NAME", help="Vosk model folder or catalog name")
+    p.add_argument("--voice", metavar="ENGINE", help="speech engine: pyttsx3 (default) or piper")
+    p.add_argument("--wake-phrase", metavar="WORDS", help='default "hey glimmer"')
+    p.add_argument("--no-wake", action="store_true", help="no wake phrase: always listening")
+    p.add_argument(
+        "--follow-up",
+        type=float,
+        metavar="SECONDS",
+        help="keep listening this long after a reply without the wake phrase",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object per event")
+    p.set_defaults(func=run_command)
+
+
+# -- reporting ---------------------------------------------------------------------
+
+
+def json_reporter(out: TextIO) -> Callable[[LoopEvent], None]:
+    def emit(event: LoopEvent) -> None:
+        print(json.dumps(event.as_json(), ensure_ascii=False), file=out, flush=True)
+
+    return emit
+
+
+def terminal_reporter(out: TextIO, err: TextIO) -> Callable[[LoopEvent], None]:
+    """Partials on one live line; what was heard and said on their own lines."""
+    live = [False]
+
+    def clear() -> None:
+        if live[0]:
+            print("\r\033[K", end="", file=err, flush=True)
+            live[0] = False
+
+    def emit(event: LoopEvent) -> None:
+        if isinstance(event, Partial):
+            print(f"\r\033[K… {event.text}", end="", file=err, flush=True)
+            live[0] = True
+            return
+        clear()
+        if isinstance(event, Ready):
+            hint = f'Say "{event.wake_phrase}" to begin.' if event.wake_phrase else "Go ahead."
+            print(
+                f"Listening ({event.model}, loaded in {event.load_seconds:.1f} s). {hint}",
+                file=err,
+                flush=True,
+            )
+        elif isinstance(event, Wake):
+            print("(listening)", file=err, flush=True)
+        elif isinstance(event, Final):
+            print(f"you> {event.text}", file=out, flush=True)
+        elif isinstance(event, Said):
+            print(f"glimmer> {event.text}", file=out, flush=True)
+        elif isinstance(event, Spoken) and event.stopped:
+            print("(stopped)", file=out, flush=True)
+        elif isinstance(event, Sleep):
+            print("(waiting for the wake phrase)", file=err, flush=True)
+        elif isinstance(event, Notice):
+            print(event.message, file=err, flush=True)
+        elif isinstance(event, Ended) and event.reason == "interrupted":
+            print("Take care.", file=err, flush=True)
+
+    return emit
+
+
+# -- assembly ------------------------------------------------------------------------
+
+
+def _source(args: argparse.Namespace, settings: dict) -> Source:
+    from voiceglimmer import mic
+
+    if args.input == "-":
+        return mic.StdinSource()
+    if args.input:
+        return mic.open_wav(args.input)
+    return mic.Microphone(args.device if args.device is not None else settings.get("input_device"))
+
+
+def _sink(args: argparse.Namespace, settings: dict, rate: int) -> Sink:
+    from voiceglimmer import snd
+
+    if args.output:
+        return snd.WavSink(args.output, rate)
+    device = args.output_device if args.output_device is not None else None
+    return snd.Speaker(device if device is not None else settings.get("output_device"), rate)
+
+
+def run_command(args: argparse.Namespace, app: App) -> int:
+    from voiceglimmer import models, tts
+    from voiceglimmer.asr import ModelError, VoskRecognizer, load_model
+    from voiceglimmer.loop import Loop, Settings
+    from voiceglimmer.wake import DEFAULT_PHRASE, STOP_PHRASES, PhraseDetector
+
+    settings = config.load(app.home)
+    emit = json_reporter(sys.stdout) if args.json else terminal_reporter(sys.stdout, sys.stderr)
+    wake_phrase = (
+        None
+        if args.no_wake
+        else (args.wake_phrase or settings.get("wake_phrase") or DEFAULT_PHRASE)
+    )
+
+    # Cheap checks first, so a bad file or missing model is reported at once.
+    model_path = models.resolve_model(args.model, app.home)
+    source: Source | None = None
+    sink: Sink | None = None
+    try:
+        source = _source(args, settings)
+        began = time.perf_counter()
+        model = load_model(model_path)
+        load_seconds = time.perf_counter() - began
+        engine = tts.open_engine(
+            tts.with_builtin_engines(app.plugins), args.voice or settings.get("voice")
+        )
+        sink = _sink(args, settings, engine.rate)
+        wake = PhraseDetector(model, (wake_phrase,)) if wake_phrase else None
+        try:
+            stop = PhraseDetector(model, STOP_PHRASES)
+        except ModelError:
+            stop = None
+        loop = Loop(
+            source=source,
+            sink=sink,
+            assistant=app.assistant,
+            recognizer=VoskRecognizer(model),
+            engine=engine,
+            emit=emit,
+            wake=wake,
+            stop=stop,
+            settings=Settings(
+                wake_phrase=wake_phrase,
+                follow_up_seconds=args.follow_up or settings.get("follow_up_seconds", 8.0),
+            ),
+        )
+        emit(Ready(0.0, model_path.name, round(load_seconds, 3), wake_phrase))
+        if stop is None:
+            emit(
+                Notice(
+                    0.0,
+                    'This model has no word for "stop"; say it to end a script '
+                    "won't work, but Ctrl-C will.",
+                )
+            )
+        if not args.json and not args.input:
+            print(DISCLAIMER, file=sys.stderr)
+        loop.run()
+    except (AudioError, tts.TtsError) as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        if source is not None:
+            source.close()
+        if sink is not None:
+            sink.close()
+    return 0
