@@ -34,6 +34,31 @@ class Line:
     end: float
 
 
+@dataclass
+class Script:
+    """The scripted lines, shared by the doubles of one conversation.
+
+    With live audio the speech starts somewhere after the stream opens, so
+    the script is slid once, at the first loud block, to where speech began.
+    From a file the first loud block is where the first line starts anyway.
+    """
+
+    lines: list[Line]
+    shift: float | None = None
+
+    def observe(self, chunk: AudioChunk) -> None:
+        if self.shift is None and self.lines and _loud(chunk):
+            self.shift = chunk.start - self.lines[0].start
+
+    def __iter__(self):
+        d = self.shift or 0.0
+        return iter([Line(ln.text, ln.start + d, ln.end + d) for ln in self.lines])
+
+
+def _script(script: Script | list[Line]) -> Script:
+    return script if isinstance(script, Script) else Script(list(script))
+
+
 def _loud(chunk: AudioChunk) -> bool:
     samples = np.frombuffer(chunk.pcm, dtype=np.int16).astype(np.float64)
     return bool(samples.size) and float(np.sqrt(np.mean(samples**2))) > LEVEL
@@ -74,11 +99,14 @@ def _words(lines: list[Line]) -> tuple[Word, ...]:
 class ReplayRecognizer:
     """Recognition-stage test double: words from ``script``, timing from the audio."""
 
-    script: list[Line]
+    script: Script | list[Line]
     _voice: _Voice = field(default_factory=_Voice)
     _from: float = 0.0
     _now: float = 0.0
     cpu_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.script = _script(self.script)
 
     def _lines(self, start: float, end: float) -> list[Line]:
         """Script lines spoken inside [start, end] and after the last reset."""
@@ -86,6 +114,7 @@ class ReplayRecognizer:
         return [ln for ln in mid if (ln.start + ln.end) / 2 >= self._from]
 
     def accept(self, chunk: AudioChunk) -> Transcript | None:
+        self.script.observe(chunk)
         self._now = chunk.start + chunk.duration
         stretch = self._voice.feed(chunk)
         if stretch is None:
@@ -116,13 +145,17 @@ class ReplayRecognizer:
 class ReplayDetector:
     """Wake/stop detector test double: fires when a scripted phrase has been heard."""
 
-    script: list[Line]
+    script: Script | list[Line]
     phrases: tuple[str, ...]
     _heard_loud: list[float] = field(default_factory=list)
     _fired: set[int] = field(default_factory=set)
     _from: float = 0.0
 
+    def __post_init__(self) -> None:
+        self.script = _script(self.script)
+
     def accept(self, chunk: AudioChunk) -> float | None:
+        self.script.observe(chunk)
         if _loud(chunk):
             self._heard_loud.append(chunk.start)
         now = chunk.start + chunk.duration

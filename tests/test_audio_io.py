@@ -521,6 +521,9 @@ def test_no_input_devices_at_all() -> None:
 
 
 def test_microphone_and_speaker_without_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No PortAudio at all here: these tests stay off the machine's audio stack.
+    monkeypatch.setattr(mic, "load_sounddevice", lambda: FakePortAudio(set()))
+    monkeypatch.setattr(snd, "load_sounddevice", lambda: FakePortAudio(set()))
     monkeypatch.setattr(mic, "list_devices", lambda: [])
     with pytest.raises(AudioError, match="No microphone found"):
         mic.Microphone()
@@ -606,5 +609,6 @@ def test_stream_settings_fall_back_to_what_the_device_does(
 def test_stream_settings_when_nothing_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mic, "load_sounddevice", lambda: FakePortAudio(set()))
     monkeypatch.setattr(mic, "list_devices", lambda: DEVICES)
-    with pytest.raises(AudioError, match=r"speaker 'hw' can't be opened .*Output devices: 0: HDA"):
+    match = r"speaker 'hw' can't be opened .*Output devices: 0: HDA.*--output FILE\.wav"
+    with pytest.raises(AudioError, match=match):
         mic.stream_settings(Device(0, "hw", 2, 2, 48000), 22050, "output")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW
-from tests.replay import ReplayDetector, ReplayRecognizer
+from tests.replay import ReplayDetector, ReplayRecognizer, Script
 from tests.speech import Recording, read_wav, silences
 from voiceglimmer.events import LoopEvent
 from voiceglimmer.handle import Assistant
@@ -61,15 +61,16 @@ def converse(
     out = Outcome(output=tmp_path / "out.wav")
     source = open_wav(wav)
     sink = WavSink(out.output, engine.rate)
+    script = Script(rec.script)
     loop = Loop(
         source=source,
         sink=sink,
         assistant=assistant,
-        recognizer=ReplayRecognizer(rec.script),
+        recognizer=ReplayRecognizer(script),
         engine=engine,
         emit=out.events.append,
-        wake=ReplayDetector(rec.script, (WAKE,)) if wake else None,
-        stop=ReplayDetector(rec.script, STOP_PHRASES),
+        wake=ReplayDetector(script, (WAKE,)) if wake else None,
+        stop=ReplayDetector(script, STOP_PHRASES),
         settings=Settings(wake_phrase=WAKE if wake else None, **settings),
     )
     loop.run()

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from voiceglimmer.app import App
 
 FILE_HINT = "use --input FILE.wav to read a recording instead"
+OUTPUT_HINT = "use --output FILE.wav to write the speech to a file instead"
 CONVERT_HINT = (
     "e.g. `sox {src} -r 16000 -c 1 -b 16 out.wav` or `ffmpeg -i {src} -ar 16000 -ac 1 out.wav`"
 )
@@ -434,7 +435,7 @@ def devices_hint(devices: list[Device], kind: str) -> str:
     """The devices someone could pick instead, and where to look further."""
     usable = [d for d in devices if d.channels(kind)]
     listed = ", ".join(d.label() for d in usable) or "none"
-    way_out = f"; or {FILE_HINT}" if kind == "input" else ""
+    way_out = f"; or {FILE_HINT if kind == 'input' else OUTPUT_HINT}"
     return (
         f"{kind.capitalize()} devices: {listed}. "
         f"Run `voiceglimmer devices` to see them all{way_out}."

@@ -189,7 +189,9 @@ def run_command(args: argparse.Namespace, app: App) -> int:
                 follow_up_seconds=args.follow_up or settings.get("follow_up_seconds", 8.0),
             ),
         )
-        emit(Ready(0.0, model_path.name, round(load_seconds, 3), wake_phrase))
+        # a model installed as a Python package lives in a folder called "model"
+        label = model_path.parent.name if model_path.name == "model" else model_path.name
+        emit(Ready(0.0, label, round(load_seconds, 3), wake_phrase))
         if stop is None:
             emit(
                 Notice(
@@ -198,6 +200,8 @@ def run_command(args: argparse.Namespace, app: App) -> int:
                     "won't work, but Ctrl-C will.",
                 )
             )
+        if getattr(source, "warning", None):
+            emit(Notice(0.0, source.warning))  # e.g. a WAV file cut short
         if not args.json and not args.input:
             print(DISCLAIMER, file=sys.stderr)
         loop.run()
