@@ -11,10 +11,12 @@ import re
 
 from voiceglimmer import hookimpl
 from voiceglimmer.app import App, UserError
+from voiceglimmer.backup import forget_glimmer
 from voiceglimmer.events import FollowUp, Reply
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
-from voiceglimmer.wording import quote, reflect
+from voiceglimmer.journal import JournalError
+from voiceglimmer.wording import for_terminal, plural, quote, reflect
 
 NOTICED = "(noticed|had|found|spotted|caught|saw|felt|got|have|experienced)"
 A = "[a|another|one more|my|one]"
@@ -49,6 +51,18 @@ UNDO_TEMPLATES = [
     "take (that|it) back",
     "that was a mistake",
 ]
+FORGET_TEMPLATES = [
+    "(delete|remove|forget|erase) [the|my|that] glimmer (about|with|mentioning|that mentions|"
+    "that mentioned|that says) {topic}",
+    "(can|could|would) you (delete|remove|forget|erase) [the|my|that] glimmer "
+    "(about|with|mentioning) {topic}",
+]
+# Words that say nothing about which glimmer is meant (as in the recall plugin).
+_TOPIC_STOPWORDS = frozenset(
+    {"a", "an", "the", "my", "me", "i", "of", "to", "about", "with", "in", "on", "at", "for",
+     "and", "or", "any", "some", "glimmer", "glimmers", "that", "this", "those", "these",
+     "was", "were", "is", "one"}
+)  # fmt: skip
 
 # "it was the sunlight" -> "the sunlight": the answer to "What was it?".
 _ANSWER_PREFIX = re.compile(
@@ -112,6 +126,39 @@ def undo_last(turn: Turn) -> Reply:
     )
 
 
+def forget_by_words(turn: Turn) -> Reply:
+    """Find the newest glimmer with these words and forget it, after a yes."""
+    topic = turn.slots["topic"].rstrip("?.! ")
+    words = [w for w in topic.lower().split() if w not in _TOPIC_STOPWORDS]
+    found = turn.journal.search(words) if words else []
+    if not found:
+        return Reply.say(f"I didn't find a glimmer about {reflect(topic)}, so nothing was changed.")
+    glimmer, others = found[0], len(found) - 1
+    words_said = quote(reflect(glimmer.text))
+    lead = (
+        [f"The newest of {len(found)} glimmers about {reflect(topic)} is {words_said}; "
+         f"{plural(others, 'other matches', 'others match')} too and would stay."]
+        if others else []
+    )  # fmt: skip
+
+    def forget(answer: Turn) -> Reply:
+        if answer.slots["answer"] != "yes":
+            return Reply.say("Okay, I kept it.", glimmer_id=glimmer.id)
+        if forget_glimmer(answer.journal, glimmer.id) is None:
+            return Reply.say("It was already gone.")
+        if answer.assistant.last_glimmer_id == glimmer.id:
+            answer.assistant.last_glimmer_id = None
+        return Reply.say("It's gone.", data={"forgotten": glimmer.id})
+
+    return Reply.say(
+        *lead,
+        f"Forget your glimmer {words_said}? It can't be undone.",
+        glimmer_id=glimmer.id,
+        data={"matches": len(found)},
+        follow_up=FollowUp(on_answer=forget, name="forget"),
+    )
+
+
 @hookimpl
 def register_intents(register):
     register(
@@ -119,6 +166,7 @@ def register_intents(register):
             name="log_glimmer",
             templates=LOG_TEMPLATES,
             handler=log_glimmer,
+            suggest=True,
             examples=[
                 "I noticed a glimmer: the warm sunlight on my face",
                 "Glimmer: the first sip of tea",
@@ -133,6 +181,15 @@ def register_intents(register):
             templates=ASK_TEMPLATES,
             handler=ask_for_glimmer,
             examples=["I have a glimmer"],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="forget_glimmer",
+            templates=FORGET_TEMPLATES,
+            handler=forget_by_words,
+            examples=["Forget my glimmer about the rain"],
             priority=10,
         )
     )
@@ -162,9 +219,16 @@ def log_command(args: argparse.Namespace, app: App) -> int:
             when = parse_moment(args.at, app.clock())
         except WhenError as exc:
             raise UserError(str(exc)) from exc
-    glimmer = app.assistant.save(text, source="typed", when=when)
+    try:
+        glimmer = app.assistant.save(text, source="typed", when=when)
+    except JournalError as exc:  # full, read-only or unreadable: give the words back
+        if text in str(exc):
+            raise
+        raise UserError(
+            f"{exc} So your words aren't lost, here they are: \u201c{text}\u201d."
+        ) from exc
     local = glimmer.created_at.astimezone(app.clock().tzinfo)
-    print(f"Saved #{glimmer.id} ({local:%Y-%m-%d %H:%M}): {glimmer.text}")
+    print(f"Saved #{glimmer.id} ({local:%Y-%m-%d %H:%M}): {for_terminal(glimmer.text)}")
     return 0
 
 

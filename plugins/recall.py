@@ -219,6 +219,7 @@ def register_intents(register):
             templates=DAY_TEMPLATES,
             handler=recall_span,
             examples=["What were yesterday's glimmers?", "Read me my glimmers from last week"],
+            suggest=True,
         )
     )
     register(

@@ -274,6 +274,38 @@ def _forms(token: str) -> set[str]:
     return forms
 
 
+def keyword_evidence(
+    text: str, lexicon: Mapping[str, tuple[frozenset[str], frozenset[str]]]
+) -> list[tuple[str, int, list[str]]]:
+    """Score ``text`` against a lexicon of (strong, weak) word sets per label.
+
+    Returns (label, score, the words of ``text`` that matched) for every label
+    with a match, best first (ties: mentioned first, then lexicon order). The
+    words are kept so a guess can always be explained back to the person.
+    """
+    tokens = _WORD_RE.findall(text.lower())
+    scores: dict[str, int] = {}
+    first: dict[str, int] = {}
+    words: dict[str, list[str]] = {}
+    for position, token in enumerate(tokens):
+        forms = _forms(token)
+        for label, (strong, weak) in lexicon.items():
+            weight = 2 if forms & strong else 1 if forms & weak else 0
+            if weight:
+                scores[label] = scores.get(label, 0) + weight
+                first.setdefault(label, position)
+                if token not in words.setdefault(label, []):
+                    words[label].append(token)
+    order = list(lexicon)
+    ranked = sorted(scores, key=lambda s: (-scores[s], first[s], order.index(s)))
+    return [(label, scores[label], words[label]) for label in ranked]
+
+
+def explain_senses(text: str) -> list[tuple[str, list[str]]]:
+    """Each sense :func:`senses_for` finds, with the words that suggested it."""
+    return [(sense, words) for sense, _, words in keyword_evidence(text, _SENSE_WORDS)]
+
+
 def senses_for(text: str) -> list[str]:
     """Guess which senses a glimmer lives in, most likely first.
 
@@ -282,17 +314,7 @@ def senses_for(text: str) -> list[str]:
     "radio"). Senses are ranked by total weight, ties by which was mentioned
     first. Returns [] when no word matches.
     """
-    tokens = _WORD_RE.findall(text.lower())
-    scores: dict[str, int] = {}
-    first: dict[str, int] = {}
-    for position, token in enumerate(tokens):
-        forms = _forms(token)
-        for sense, (strong, weak) in _SENSE_WORDS.items():
-            weight = 2 if forms & strong else 1 if forms & weak else 0
-            if weight:
-                scores[sense] = scores.get(sense, 0) + weight
-                first.setdefault(sense, position)
-    return sorted(scores, key=lambda s: (-scores[s], first[s], SENSES.index(s)))
+    return [sense for sense, _ in explain_senses(text)]
 
 
 def _senses_phrase(senses: Sequence[str]) -> str:

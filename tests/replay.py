@@ -20,6 +20,8 @@ import numpy as np
 
 from voiceglimmer.asr import Transcript, Word
 from voiceglimmer.audio import AudioChunk
+from voiceglimmer.loop import Loop, Settings
+from voiceglimmer.wake import STOP_PHRASES
 
 ENDPOINT_SILENCE = 0.5
 LEVEL = 300.0  # RMS of int16 samples above which a 20 ms block counts as speech
@@ -173,3 +175,20 @@ class ReplayDetector:
     def reset(self, at: float) -> None:
         self._from = at
         self._heard_loud.clear()
+
+
+WAKE = "hey glimmer"
+
+
+def replay_loop(lines: list[Line], *, wake: bool = True, **parts) -> Loop:
+    """The real loop with the recognition stage (and wake/stop) replaced by the
+    doubles above, sharing one script; ``parts`` are the Loop's other stages."""
+    script = Script(lines)
+    settings = parts.pop("settings", None) or Settings(wake_phrase=WAKE if wake else None)
+    return Loop(
+        recognizer=ReplayRecognizer(script),
+        wake=ReplayDetector(script, (WAKE,)) if wake else None,
+        stop=ReplayDetector(script, STOP_PHRASES),
+        settings=settings,
+        **parts,
+    )

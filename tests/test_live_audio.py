@@ -18,18 +18,14 @@ import numpy as np
 import pytest
 
 from tests.conftest import NOW
-from tests.replay import ReplayDetector, ReplayRecognizer, Script
+from tests.replay import WAKE, replay_loop
 from tests.speech import Recording, silences
 from voiceglimmer.audio import AudioChunk
-from voiceglimmer.loop import Loop, Settings
 from voiceglimmer.mic import Microphone
 from voiceglimmer.snd import Speaker
 from voiceglimmer.tts import Pyttsx3Engine
-from voiceglimmer.wake import STOP_PHRASES
 
 pytest_plugins = ["pulse"]
-
-WAKE = "hey glimmer"
 
 
 @dataclass
@@ -61,19 +57,10 @@ def engine() -> Pyttsx3Engine:
 def talk(pulse, assistant, engine, rec: Recording, seconds: float):
     """Feed ``rec`` into the live microphone and run the loop on the live speaker."""
     events = []
-    script = Script(rec.script)
     source = For(Microphone(), seconds)
     sink = Speaker(None, engine.rate)
-    loop = Loop(
-        source=source,
-        sink=sink,
-        assistant=assistant,
-        recognizer=ReplayRecognizer(script),
-        engine=engine,
-        emit=events.append,
-        wake=ReplayDetector(script, (WAKE,)),
-        stop=ReplayDetector(script, STOP_PHRASES),
-        settings=Settings(wake_phrase=WAKE),
+    loop = replay_loop(
+        rec.script, source=source, sink=sink, assistant=assistant, engine=engine, emit=events.append
     )
     with pulse.record() as heard:
         pulse.feed(rec.pcm())

@@ -15,17 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW
-from tests.replay import ReplayDetector, ReplayRecognizer, Script
+from tests.replay import WAKE, replay_loop
 from tests.speech import Recording, read_wav, silences
 from voiceglimmer.events import LoopEvent
 from voiceglimmer.handle import Assistant
-from voiceglimmer.loop import Loop, Settings
+from voiceglimmer.loop import Settings
 from voiceglimmer.mic import open_wav
 from voiceglimmer.snd import WavSink
 from voiceglimmer.tts import Pyttsx3Engine
-from voiceglimmer.wake import STOP_PHRASES
-
-WAKE = "hey glimmer"
 
 
 @dataclass
@@ -61,16 +58,14 @@ def converse(
     out = Outcome(output=tmp_path / "out.wav")
     source = open_wav(wav)
     sink = WavSink(out.output, engine.rate)
-    script = Script(rec.script)
-    loop = Loop(
+    loop = replay_loop(
+        rec.script,
+        wake=wake,
         source=source,
         sink=sink,
         assistant=assistant,
-        recognizer=ReplayRecognizer(script),
         engine=engine,
         emit=out.events.append,
-        wake=ReplayDetector(script, (WAKE,)) if wake else None,
-        stop=ReplayDetector(script, STOP_PHRASES),
         settings=Settings(wake_phrase=WAKE if wake else None, **settings),
     )
     loop.run()
@@ -221,3 +216,17 @@ def test_json_events_carry_timing(assistant, engine, tmp_path) -> None:
     assert 0.2 <= spoken.endpoint_wait <= 0.6
     as_json = out.of("final")[0].as_json()
     assert as_json["event"] == "final" and as_json["text"] == "glimmer a kind word"
+
+
+def test_due_reminders_are_spoken_once_while_listening(assistant, engine, tmp_path) -> None:
+    from datetime import time
+
+    assistant.journal.add_reminder("look", time(15, 0), created_at=NOW - timedelta(days=2))
+    assistant.journal.add_reminder("reflect", time(21, 0), created_at=NOW - timedelta(days=2))
+    out = converse(Recording(engine=engine).quiet(3), assistant, engine, tmp_path)
+    [said] = out.of("announcement")  # the 3 pm one is due; 9 pm is not yet
+    assert said.text and "glimmer" in said.text.lower()
+    assert out.of("spoken")[0].seconds > 1
+    (tmp_path / "again").mkdir()
+    again = converse(Recording(engine=engine).quiet(3), assistant, engine, tmp_path / "again")
+    assert again.of("announcement") == []  # told once a day, not every time

@@ -67,8 +67,11 @@ def test_installed_package_plugin_is_found_through_its_entry_point(tmp_path, cli
 
     listing = json.loads(cli("plugins", "--json", env=env).stdout)
     names = [p["name"] for p in listing["plugins"]]
-    assert names == ["gratitude", "log", "recall", "savor-guide"]
-    assert listing["plugins"][0]["intents"][0]["examples"] == ["I'm grateful for my friends"]
+    # entry points load in name order, a third-party one among the built-ins
+    assert names == sorted(names)
+    assert {"gratitude", "log", "recall", "savor-guide"} <= set(names)
+    gratitude = listing["plugins"][names.index("gratitude")]
+    assert gratitude["intents"][0]["examples"] == ["I'm grateful for my friends"]
 
     run = cli("chat", "--json", input="I'm grateful for warm socks\n", env=env)
     [event] = run.json_lines()

@@ -39,6 +39,9 @@ class App:
     clock: Callable[[], datetime] = clock.now
     rng: random.Random = field(default_factory=random.Random)
     on_problem: Callable[[Problem], None] | None = warn
+    #: Make the daily automatic backup when the journal opens (the backup,
+    #: restore and forget commands turn it off: they make or remove their own).
+    backups: bool = True
 
     @cached_property
     def plugins(self) -> Plugins:
@@ -51,12 +54,23 @@ class App:
 
     @cached_property
     def journal(self) -> Journal:
+        from voiceglimmer.backup import open_journal  # backup imports this module
+
         self.home.ensure()
-        return Journal(self.home.journal)
+        return open_journal(self.home, self.clock(), daily=self.backups)
 
     @cached_property
     def assistant(self) -> Assistant:
-        return Assistant(plugins=self.plugins, journal=self.journal, clock=self.clock, rng=self.rng)
+        from voiceglimmer import config
+
+        timeout = config.load(self.home).get("plugin_timeout", 5.0)
+        return Assistant(
+            plugins=self.plugins,
+            journal=self.journal,
+            clock=self.clock,
+            rng=self.rng,
+            handler_timeout=float(timeout),
+        )
 
     def close(self) -> None:
         if "journal" in self.__dict__:

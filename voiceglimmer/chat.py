@@ -15,6 +15,7 @@ from typing import TextIO
 
 from voiceglimmer.app import App
 from voiceglimmer.events import Handled, Reply, Utterance
+from voiceglimmer.wording import for_terminal
 
 GREETING = (
     "Hello. I'm here to help you notice and savor glimmers: small moments that feel safe, "
@@ -40,12 +41,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 def show(reply: Reply, out: TextIO, *, paced: bool) -> None:
     """Print a reply; when paced, wait out each pause as the voice would."""
     if not paced:
-        print(reply.text, file=out, flush=True)
+        print(for_terminal(reply.text), file=out, flush=True)
         return
     try:
         for segment in reply.segments:
             if segment.text.strip():
-                print(segment.text.strip(), file=out, flush=True)
+                print(for_terminal(segment.text.strip()), file=out, flush=True)
             if segment.pause:
                 time.sleep(segment.pause)
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ Every command's ``func(args, app)`` returns an exit code.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from voiceglimmer.journal import JournalError
 
 
 def build_parser(app: App) -> argparse.ArgumentParser:
-    from voiceglimmer import chat, mic, models, plugins_cli, records, run
+    from voiceglimmer import backup, chat, mic, models, plugins_cli, records, report, run
 
     parser = argparse.ArgumentParser(
         prog="voiceglimmer",
@@ -29,6 +30,8 @@ def build_parser(app: App) -> argparse.ArgumentParser:
     chat.add_command(sub)
     run.add_command(sub)
     records.add_commands(sub)
+    backup.add_commands(sub)
+    report.add_commands(sub)
     plugins_cli.add_commands(sub)
     models.add_commands(sub)
     mic.add_commands(sub)
@@ -57,6 +60,7 @@ def _plugins_dirs(argv: Sequence[str]) -> tuple[list[Path], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    app = App()
     try:
         dirs, argv = _plugins_dirs(argv)
         app = App(plugin_dirs=dirs)
@@ -71,6 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.close()
     except (UserError, JournalError) as exc:
         print(f"voiceglimmer: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # damage that only showed up mid-session
+        from voiceglimmer.backup import damaged_message
+
+        home = app.home
+        message = damaged_message(home.journal, home.data / "backups", str(exc), app.clock())
+        print(f"voiceglimmer: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(file=sys.stderr)

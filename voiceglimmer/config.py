@@ -6,6 +6,8 @@
     voice = "pyttsx3"                       # or "piper"
     input_device = "USB"                    # name, part of a name, or index
     output_device = 3
+    calm_check = true                       # ask "how settled?" around a savoring
+    plugin_timeout = 5                      # seconds a plugin may take per turn
 
 Command-line options win over the file; the file wins over the defaults.
 """
@@ -25,6 +27,8 @@ KEYS = {
     "voice": str,
     "input_device": (str, int),
     "output_device": (str, int),
+    "calm_check": bool,
+    "plugin_timeout": (int, float),
 }
 
 

@@ -215,6 +215,14 @@ class Said(LoopEvent):
 
 
 @dataclass(frozen=True)
+class Announced(LoopEvent):
+    """Something said unprompted, such as a reminder the person set."""
+
+    kind: ClassVar[str] = "announcement"
+    text: str
+
+
+@dataclass(frozen=True)
 class Spoken(LoopEvent):
     kind: ClassVar[str] = "spoken"
     seconds: float

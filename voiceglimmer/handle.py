@@ -16,10 +16,24 @@ from datetime import datetime
 from typing import Any
 
 from voiceglimmer import clock
-from voiceglimmer.events import FollowUp, Glimmer, Handled, Reply, Savoring, Source, Utterance
+from voiceglimmer.deadline import HandlerTimeout, deadline
+from voiceglimmer.events import (
+    FollowUp,
+    Glimmer,
+    Handled,
+    Reply,
+    Savoring,
+    Segment,
+    Source,
+    Utterance,
+)
 from voiceglimmer.intent import Intent, IntentRegistry, clean_utterance
-from voiceglimmer.journal import Journal
+from voiceglimmer.journal import Journal, JournalWriteError
 from voiceglimmer.plugins import Plugins
+
+#: An intent at least this high is answered even while a question is pending (the
+#: crisis pointer: words that may mean danger must never be filed as an answer).
+URGENT_PRIORITY = 1000
 
 CANCEL_WORDS = frozenset(
     {"cancel", "never mind", "nevermind", "stop", "forget it", "stop it", "cancel that", "quit"}
@@ -132,6 +146,22 @@ class Turn:
         self.journal.state_set(self.plugin, key, value)
 
 
+@dataclass(frozen=True)
+class _Unsaved:
+    text: str
+    when: datetime
+    source: Source
+
+
+class UnsavedGlimmer(JournalWriteError):
+    """A glimmer the journal refused; the words travel with the error."""
+
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(f"{reason} So your words aren't lost, here they are: \u201c{text}\u201d.")
+        self.reason = reason
+        self.text = text
+
+
 @dataclass
 class _Pending:
     follow_up: FollowUp
@@ -147,8 +177,12 @@ class Assistant:
     journal: Journal
     clock: Callable[[], datetime] = clock.now
     rng: random.Random = field(default_factory=random.Random)
+    #: Seconds a plugin may take for one turn or one event before it is stopped.
+    handler_timeout: float = 5.0
     registry: IntentRegistry = field(init=False)
     last_glimmer_id: int | None = field(default=None, init=False)
+    #: Glimmers the disk refused, kept in memory and retried every turn.
+    unsaved: list[_Unsaved] = field(default_factory=list, init=False)
     _pending: _Pending | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -179,13 +213,50 @@ class Assistant:
     # -- services for handlers ---------------------------------------------
 
     def save(self, text: str, *, source: Source = "typed", when: datetime | None = None) -> Glimmer:
-        glimmer = self.journal.add(text, created_at=when or self.clock(), source=source)
+        """Commit a glimmer, or keep it in memory (and say so) if the disk refuses."""
+        when = when or self.clock()
+        try:
+            glimmer = self.journal.add(text, created_at=when, source=source)
+        except JournalWriteError as exc:
+            self.unsaved.append(_Unsaved(text.strip(), when, source))
+            raise UnsavedGlimmer(str(exc), text.strip()) from exc
         self.tell("glimmer_saved", glimmer=glimmer)
         return glimmer
 
+    def _retry_unsaved(self) -> list[Glimmer]:
+        saved = []
+        while self.unsaved:
+            item = self.unsaved[0]
+            try:
+                glimmer = self.journal.add(item.text, created_at=item.when, source=item.source)
+            except JournalWriteError:
+                break
+            self.unsaved.pop(0)
+            saved.append(glimmer)
+            self.tell("glimmer_saved", glimmer=glimmer)
+        return saved
+
+    def announcements(self) -> list[str]:
+        """What plugins want said unprompted right now (due reminders and the like)."""
+        said: list[str] = []
+        for plugin, texts in self.plugins.call_each(
+            "announcements", timeout=self.handler_timeout, now=self.clock(), journal=self.journal
+        ):
+            if texts is None:
+                continue
+            if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+                said.extend(t for t in texts if t.strip())
+            else:
+                self.plugins.report(
+                    plugin, "returned something odd from announcements", repr(texts)
+                )
+        return said
+
     def tell(self, hook: str, **kwargs: Any) -> None:
-        """Fire an event hook; a plugin that raises is reported, not fatal."""
-        for _ in self.plugins.call_each(hook, journal=self.journal, **kwargs):
+        """Fire an event hook; a plugin that raises or hangs is reported, not fatal."""
+        for _ in self.plugins.call_each(
+            hook, timeout=self.handler_timeout, journal=self.journal, **kwargs
+        ):
             pass
 
     @property
@@ -195,6 +266,15 @@ class Assistant:
     # -- the turn ------------------------------------------------------------
 
     def handle(self, utterance: Utterance | str) -> Handled:
+        recovered = self._retry_unsaved() if self.unsaved else []
+        handled = self._handle(utterance)
+        for glimmer in recovered:
+            handled.reply.segments.append(
+                Segment(f"Good news: I could save \u201c{glimmer.text}\u201d after all.")
+            )
+        return handled
+
+    def _handle(self, utterance: Utterance | str) -> Handled:
         if isinstance(utterance, str):
             utterance = Utterance(utterance)
         text = clean_utterance(utterance.text)
@@ -210,6 +290,10 @@ class Assistant:
             return Handled(utterance, Reply.say(reply), intent="cancel")
 
         pending, self._pending = self._pending, None
+        if pending:
+            urgent = self.registry.match(text)
+            if urgent is not None and urgent.intent.priority >= URGENT_PRIORITY:
+                pending = None  # words that may mean danger are never taken as an answer
         if pending:
             if pending.follow_up.kind == "text":
                 return self._run(
@@ -241,7 +325,18 @@ class Assistant:
     ) -> Handled:
         turn = Turn(utterance=utterance, slots=slots, plugin=plugin, assistant=self)
         try:
-            result = handler(turn)
+            with deadline(self.handler_timeout):
+                result = handler(turn)
+        except UnsavedGlimmer as exc:
+            result = Reply.say(
+                str(exc), "I'll keep trying to save it while we talk.", data={"unsaved": exc.text}
+            )
+        except HandlerTimeout as exc:
+            self.plugins.report(plugin, f"took too long handling {intent!r}", str(exc))
+            result = Reply.say(
+                f"Sorry, the {plugin} plugin took too long with that, so I stopped it. "
+                "Anything you already saved is safe."
+            )
         except Exception as exc:
             self.plugins.report(plugin, f"failed handling {intent!r}", exc)
             result = Reply.say(
@@ -260,7 +355,11 @@ class Assistant:
         return Handled(utterance, result, plugin=plugin, intent=intent, slots=slots)
 
     def examples(self, limit: int = 4) -> list[str]:
-        """A few things to say: each plugin's first example, in load order."""
+        """A few things to say: the intents plugins marked ``suggest``, else each
+        plugin's first example, in load order."""
+        suggested = [i.examples[0] for i in self.registry.intents if i.suggest and i.examples]
+        if suggested:
+            return suggested[:limit]
         first: dict[str, str] = {}
         for intent in self.registry.intents:
             if intent.examples:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -36,6 +37,11 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:
 @hookspec
 def register_speech_engines(register: Callable[[str, Callable[[], SpeechEngine]], None]) -> None:
     """Offer text-to-speech engines: ``register(name, factory)``; --voice picks one by name."""
+
+
+@hookspec
+def announcements(now: datetime, journal: Journal) -> list[str] | None:
+    """Things to say unprompted now, e.g. due reminders; the voice loop asks every half minute."""
 
 
 @hookspec

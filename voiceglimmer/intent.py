@@ -12,14 +12,18 @@ same one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hassil import Intents, recognize_all
-from hassil.intents import SlotList, TextSlotList, WildcardSlotList
-
 if TYPE_CHECKING:
+    # hassil (with yaml and unicode_rbnf) costs ~90 ms to import, about a third of
+    # the CLI's start-up; it is imported where templates are compiled or matched,
+    # so commands that never route words (--version, list, export ...) don't pay.
+    from hassil import Intents
+    from hassil.intents import SlotList
+
     from voiceglimmer.events import Reply
     from voiceglimmer.handle import Turn
 
@@ -56,8 +60,10 @@ _LEADING_FILLER = re.compile(
     r"\b[\s,.!?;:-]*)+",
     re.IGNORECASE,
 )
+# The lookbehind starts a try only where a run of spaces and commas begins: without it
+# every position inside a long run ("a, , , , ...") is retried, and 100 KB takes hours.
 _TRAILING_FILLER = re.compile(
-    r"[\s,]+(?:please|thanks|thank you|for me|okay|ok)[\s.!?]*$", re.IGNORECASE
+    r"(?<![\s,])[\s,]+(?:please|thanks|thank you|for me|okay|ok)[\s.!?]*$", re.IGNORECASE
 )
 
 
@@ -75,6 +81,8 @@ class Intent:
     examples: Sequence[str] = ()
     #: Higher wins when two intents match the same words.
     priority: int = 0
+    #: Offer this intent's first example when nothing was understood.
+    suggest: bool = False
     #: Filled in by the registry: the plugin that registered the intent.
     plugin: str = ""
 
@@ -115,21 +123,69 @@ def _original_span(value: str, text: str) -> str:
     hassil drops punctuation from free-text slots; a journal should keep
     "Mum's laugh, in Paris!" exactly as it was said or typed.
     """
-    words = value.split()
+    # By runs of letters and digits: hassil also drops some punctuation inside the
+    # slot ('"thank you," she said' comes back without its comma).
+    words = re.findall(r"\w+", value) or [  # emoji and symbols only: by character
+        ch for ch in value if not ch.isspace() and unicodedata.category(ch)[0] != "P"
+    ]
     if not words:
         return value
     pattern = r"[\W_]*".join(re.escape(w) for w in words)
     # the last occurrence: slots come after the template's literal words
     found = next(reversed(list(re.finditer(pattern, text, re.IGNORECASE))), None)
     if not found:
-        return value
-    end = found.end()
+        return _trim_edges(value)
+    start, end = found.start(), found.end()
+    # Keep what came before the first word, an emoji or a bracket, and an opening quote
+    # (trimmed below unless its closing one is there too), but not the separators.
+    first = re.search(r"\w", value)
+    keep = set(value[: first.start() if first else 0]) - set(_SLOT_EDGES) | set(_QUOTES)
+    gap = start
+    while gap and (text[gap - 1] == "_" or not _WORD.match(text[gap - 1])):
+        gap -= 1
+    start = next((i for i in range(gap, start) if text[i] in keep), start)
     if not re.search(r"\w", text[end:]):
         end = len(text)  # keep a closing "!" or emoji
-    return text[found.start() : end].strip(_SLOT_EDGES)
+    return _trim_edges(text[start:end])
 
 
 _SLOT_EDGES = " \t-\u2013\u2014:;,.?\"'"
+_QUOTES = "\"'"
+
+
+def _has_words(slot: str) -> bool:
+    """Whether a free-text slot holds something to keep: a letter, digit or symbol (emoji),
+    not only punctuation, spaces or invisible control and format characters."""
+    return any(unicodedata.category(ch)[0] in "LNS" for ch in slot)
+
+
+def _trim_edges(span: str) -> str:
+    """Strip separators from a slot's ends, but not quotes that pair up inside it:
+    'she said "thank you".' keeps both quotation marks, and loses only the period."""
+    start, end = 0, len(span)
+    # A quote with no partner nearer the middle has none further in: decide once per quote.
+    closes: dict[str, bool] = {}
+    while start < end and span[start] in _SLOT_EDGES:
+        q = span[start]
+        if q in _QUOTES:
+            if q not in closes:
+                closes[q] = bool(re.search(rf"\S{q}(?!\w)", span[start + 1 : end]))
+            if closes[q]:
+                break
+        start += 1
+    opens: dict[str, bool] = {}
+    while end > start and span[end - 1] in _SLOT_EDGES:
+        q = span[end - 1]
+        if q in _QUOTES:
+            if q not in opens:
+                opens[q] = bool(re.search(rf"(?<!\S){q}\S", span[start : end - 1]))
+            if opens[q]:
+                break
+        end -= 1
+    return span[start:end]
+
+
+_WORD = re.compile(r"\w")
 
 
 class IntentRegistry:
@@ -141,6 +197,9 @@ class IntentRegistry:
 
     def add(self, intent: Intent, plugin: str, order: int) -> None:
         """Compile one intent; a bad template raises ValueError naming it."""
+        from hassil import Intents
+        from hassil.intents import TextSlotList, WildcardSlotList
+
         if not intent.templates:
             raise ValueError(f"intent {intent.name!r} has no templates")
         if not callable(intent.handler):
@@ -185,6 +244,8 @@ class IntentRegistry:
         slots, more template words matched, less text swallowed by free-text
         slots, then plugin load order and intent name so ties never flip.
         """
+        from hassil import recognize_all
+
         text = clean_utterance(text)
         if not text:
             return None
@@ -206,5 +267,7 @@ class IntentRegistry:
                         )
                         for e in result.entities_list
                     }
+                    if not all(_has_words(slots[e.name]) for e in wildcards):
+                        continue  # "glimmer: -" or "glimmer: \x00" has no glimmer in it
                     best = Match(intent=intent, slots=slots, score=score)
         return best

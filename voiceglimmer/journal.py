@@ -12,16 +12,30 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from voiceglimmer.events import Glimmer, Savoring, Source
 
 SOURCES: tuple[Source, ...] = ("typed", "voice", "imported")
 EXPORT_FORMAT = "voiceglimmer-journal"
+#: Version 2 adds tags, calm ratings, reflections and reminders; version 1
+#: files (glimmers and savorings only) still import.
+EXPORT_VERSION = 2
+
+TagSource = Literal["inferred", "person"]
+TAG_SOURCES: tuple[TagSource, ...] = ("inferred", "person")
+#: When a reminder repeats: every day, on weekdays, at weekends, or on the
+#: named days ("mon,wed,fri").
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_SETS = {"daily": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
 
 # Each entry moves the schema one version forward; never edit a released step,
 # add a new one. PRAGMA user_version records how far a file has come.
@@ -64,6 +78,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (plugin, key)
     );
     """,
+    # 2: the deeper practice: themes, calm ratings, reflections, reminders.
+    """
+    CREATE TABLE tags (
+        glimmer_id INTEGER NOT NULL REFERENCES glimmers (id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('inferred', 'person')),
+        PRIMARY KEY (glimmer_id, tag)
+    );
+    CREATE INDEX tags_by_tag ON tags (tag);
+    ALTER TABLE savorings ADD COLUMN calm_before INTEGER CHECK (calm_before BETWEEN 1 AND 5);
+    ALTER TABLE savorings ADD COLUMN calm_after INTEGER CHECK (calm_after BETWEEN 1 AND 5);
+    CREATE TABLE reflections (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        note TEXT NOT NULL,
+        glimmer_id INTEGER REFERENCES glimmers (id) ON DELETE SET NULL
+    );
+    CREATE INDEX reflections_by_day ON reflections (day);
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        days TEXT NOT NULL DEFAULT 'daily',
+        message TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        last_fired TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 )
 
 _GLIMMER_COLUMNS = """
@@ -75,6 +119,138 @@ _GLIMMER_COLUMNS = """
 
 class JournalError(RuntimeError):
     """A journal problem worded for the person, with what to do about it."""
+
+
+class JournalWriteError(JournalError):
+    """The disk refused a write (full, read-only, gone): nothing was saved."""
+
+
+def _why_not_written(exc: sqlite3.Error, folder: Path) -> str | None:
+    """The plain reason a write failed, or None if it isn't the disk's doing."""
+    text = str(exc).lower()
+    try:
+        nearly_full = shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        nearly_full = False
+    if "full" in text or (nearly_full and ("i/o" in text or "unable to open" in text)):
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return f"{folder} is read-only or unavailable"
+    if "i/o" in text:
+        return f"the disk reported an error ({exc})"
+    return None
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """A note the person added to one day, maybe about one of its glimmers."""
+
+    id: int
+    day: date
+    created_at: datetime
+    note: str
+    glimmer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A daily (or weekly-pattern) nudge toward the practice.
+
+    ``kind`` says what it is for ("look", "reflect", "morning", "custom");
+    ``at`` is a local wall-clock time, so a reminder at 08:00 stays at 08:00
+    across daylight-saving changes and travel.
+    """
+
+    id: int
+    kind: str
+    at: time
+    days: str
+    message: str
+    created_at: datetime
+    last_fired: datetime | None = None
+    enabled: bool = True
+
+    @property
+    def weekdays(self) -> tuple[str, ...]:
+        """The days it repeats on, as three-letter names."""
+        return days_of(self.days)
+
+
+@dataclass(frozen=True)
+class CalmRating:
+    """How settled someone felt before and after one savoring (1 to 5)."""
+
+    savoring_id: int
+    glimmer_id: int
+    started_at: datetime
+    before: int | None
+    after: int | None
+
+    @property
+    def rise(self) -> int | None:
+        """How much calmer afterwards; None unless both ratings were given."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+def days_of(days: str) -> tuple[str, ...]:
+    """'daily' / 'weekdays' / 'weekends' / 'mon,thu' as weekday names; ValueError otherwise."""
+    key = days.strip().lower()
+    if key in DAY_SETS:
+        return DAY_SETS[key]
+    named = tuple(d.strip()[:3] for d in key.split(",") if d.strip())
+    if not named or any(d not in WEEKDAYS for d in named):
+        raise ValueError(f"unknown reminder days {days!r}")
+    return tuple(d for d in WEEKDAYS if d in named)
+
+
+def _hhmm(at: time | str) -> str:
+    """'HH:MM' from a time or from '8:00' / '08:00'; ValueError for anything else."""
+    if isinstance(at, str):
+        found = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", at)
+        if not found:
+            raise ValueError(f"a reminder time looks like 08:00, not {at!r}")
+        at = time(int(found.group(1)), int(found.group(2)))
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
+def _reminder(row: tuple[Any, ...]) -> Reminder:
+    return Reminder(
+        id=row[0],
+        kind=row[1],
+        at=time.fromisoformat(row[2]),
+        days=row[3],
+        message=row[4],
+        created_at=datetime.fromisoformat(row[5]),
+        last_fired=datetime.fromisoformat(row[6]) if row[6] else None,
+        enabled=bool(row[7]),
+    )
+
+
+_REMINDER_COLUMNS = "id, kind, at, days, message, created_at, last_fired, enabled"
+
+
+def _rating(value: int | None, which: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValueError(f"a calm rating ({which}) is a whole number from 1 to 5, not {value!r}")
+    return value
+
+
+def _in_range(when: datetime, start: datetime | None, end: datetime | None) -> bool:
+    return (start is None or when >= start) and (end is None or when < end)
+
+
+# Tags that count for a glimmer: the person's own when they gave any, else
+# the inferred ones. A correction replaces a guess; it doesn't sit beside it.
+_EFFECTIVE_TAGS = """
+    SELECT t.glimmer_id, t.tag, t.rowid AS position FROM tags t
+    WHERE t.source = 'person' OR NOT EXISTS (
+        SELECT 1 FROM tags p WHERE p.glimmer_id = t.glimmer_id AND p.source = 'person'
+    )
+"""
 
 
 def _glimmer(row: tuple[Any, ...]) -> Glimmer:
@@ -92,6 +268,17 @@ def _require_aware(when: datetime) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError("journal times must carry a time zone")
     return when
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into statements (triggers keep their inner ';')."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                yield statement.strip()
+            statement = ""
 
 
 def _fts_query(words: Iterable[str], joiner: str) -> str:
@@ -116,7 +303,18 @@ class Journal:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
+            # Deleted words are overwritten in the file, not just unlinked:
+            # "forget" must really forget.
+            self._db.execute("PRAGMA secure_delete = ON")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            why = _why_not_written(exc, path.parent)
+            if why:
+                raise JournalWriteError(
+                    f"The journal at {path} can't be opened for writing: {why}. "
+                    "Nothing was changed."
+                ) from exc
+            raise JournalError(f"The journal at {path} can't be used right now ({exc}).") from exc
         except sqlite3.DatabaseError as exc:
             raise JournalError(
                 f"The journal at {path} can't be read ({exc}). It has not been changed. "
@@ -133,12 +331,48 @@ class Journal:
                 f"The journal at {self.path} was written by a newer voiceglimmer "
                 f"(schema {version}); upgrade voiceglimmer to open it."
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            # executescript commits on its own, so the version bump rides inside
-            # the same explicit transaction as the schema change.
-            self._db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
+        while version < len(MIGRATIONS):
+            # One step per write transaction, the version read inside it: two
+            # processes opening a new journal at once must not both migrate.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version < len(MIGRATIONS):
+                    for statement in _statements(MIGRATIONS[version]):
+                        self._db.execute(statement)
+                    version += 1
+                    self._db.execute(f"PRAGMA user_version = {version}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (the connection otherwise commits statement by statement)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy through SQLite's online backup API, owner-only."""
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+        with closing(sqlite3.connect(target)) as copy:
+            self._db.backup(copy)
+
+    def integrity_problems(self) -> list[str]:
+        """What PRAGMA integrity_check finds; empty when the file is sound."""
+        rows = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file (and truncate the log)."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def schema_version(self) -> int:
@@ -156,18 +390,26 @@ class Journal:
     # -- glimmers ----------------------------------------------------------
 
     def add(self, text: str, *, created_at: datetime, source: Source = "typed") -> Glimmer:
-        """Save a glimmer; it is committed to disk when this returns."""
-        text = text.strip()
+        """Save a glimmer; it is committed to disk when this returns.
+
+        NUL characters are dropped: SQLite's text functions stop at them.
+        """
+        text = text.replace("\x00", "").strip()
         if not text:
             raise ValueError("a glimmer needs some words")
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
         _require_aware(created_at)
-        with self._db:
-            cur = self._db.execute(
-                "INSERT INTO glimmers (created_at, text, source, created_ts) VALUES (?, ?, ?, ?)",
-                (created_at.isoformat(), text, source, created_at.timestamp()),
-            )
+        try:
+            with self._db:
+                cur = self._db.execute(
+                    "INSERT INTO glimmers (created_at, text, source, created_ts) "
+                    "VALUES (?, ?, ?, ?)",
+                    (created_at.isoformat(), text, source, created_at.timestamp()),
+                )
+        except sqlite3.OperationalError as exc:
+            why = _why_not_written(exc, self.path.parent) or f"the journal refused it ({exc})"
+            raise JournalWriteError(f"I couldn't save it: {why} ({self.path.parent}).") from exc
         return Glimmer(id=int(cur.lastrowid or 0), created_at=created_at, text=text, source=source)
 
     def get(self, glimmer_id: int) -> Glimmer | None:
@@ -209,7 +451,15 @@ class Journal:
 
     def search(self, words: Iterable[str], *, limit: int = -1) -> list[Glimmer]:
         """Newest glimmers containing all the words (stemmed), else any of them."""
-        words = [w for w in (re.sub(r"[^\w'-]", "", w) for w in words) if w]
+        # letters, digits and combining marks (Devanagari and Thai vowel signs are marks)
+        words = [
+            w
+            for w in (
+                "".join(c for c in w if unicodedata.category(c)[0] in "LNM" or c in "'-_")
+                for w in words
+            )
+            if w
+        ]
         if not words:
             return []
         for joiner in ("AND", "OR"):
@@ -287,6 +537,273 @@ class Journal:
             Savoring(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], bool(r[5])) for r in rows
         ]
 
+    def rate_savoring(
+        self, savoring_id: int, *, before: int | None = None, after: int | None = None
+    ) -> None:
+        """Store how settled the person felt (1 to 5); a rating left out is left as it was."""
+        updates = {
+            column: value
+            for column, value in (
+                ("calm_before", _rating(before, "before")),
+                ("calm_after", _rating(after, "after")),
+            )
+            if value is not None
+        }
+        if not updates:
+            return
+        assignments = ", ".join(f"{column} = ?" for column in updates)
+        with self._db:
+            self._db.execute(
+                f"UPDATE savorings SET {assignments} WHERE id = ?", (*updates.values(), savoring_id)
+            )
+
+    def rated_savorings(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[CalmRating]:
+        """Savorings with at least one calm rating, started in [start, end), oldest first."""
+        rows = self._db.execute(
+            "SELECT id, glimmer_id, started_at, calm_before, calm_after FROM savorings "
+            "WHERE calm_before IS NOT NULL OR calm_after IS NOT NULL ORDER BY id"
+        )
+        ratings = [CalmRating(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4]) for r in rows]
+        ratings = [r for r in ratings if _in_range(r.started_at, start, end)]
+        return sorted(ratings, key=lambda r: (r.started_at, r.savoring_id))
+
+    def calm_ratings(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[tuple[datetime, int | None, int | None]]:
+        """(when, before, after) for every rated savoring in [start, end), oldest first."""
+        return [(r.started_at, r.before, r.after) for r in self.rated_savorings(start, end)]
+
+    # -- tags (senses and themes) ------------------------------------------
+
+    @staticmethod
+    def _clean_tags(tags: Iterable[str]) -> list[str]:
+        cleaned = (" ".join(str(t).lower().split()) for t in tags)
+        return list(dict.fromkeys(t for t in cleaned if t))
+
+    def set_tags(self, glimmer_id: int, tags: Iterable[str], source: TagSource) -> None:
+        """Replace the tags of one source on a glimmer (lower-cased, no repeats).
+
+        A tag the person gave is never downgraded by a later guess; when the
+        person gives a tag that was guessed, it becomes theirs.
+        """
+        if source not in TAG_SOURCES:
+            raise ValueError(f"unknown tag source {source!r}")
+        cleaned = self._clean_tags(tags)
+        with self._db:
+            self._db.execute(
+                "DELETE FROM tags WHERE glimmer_id = ? AND source = ?", (glimmer_id, source)
+            )
+            for tag in cleaned:
+                if source == "person":  # the person's order, not the guess's
+                    self._db.execute(
+                        "DELETE FROM tags WHERE glimmer_id = ? AND tag = ?", (glimmer_id, tag)
+                    )
+                self._db.execute(
+                    "INSERT OR IGNORE INTO tags (glimmer_id, tag, source) VALUES (?, ?, ?)",
+                    (glimmer_id, tag, source),
+                )
+
+    def tags(self, glimmer_id: int, source: TagSource | None = None) -> list[str]:
+        """A glimmer's tags in the order given: the person's if any, else the guessed ones.
+
+        With ``source``, only the tags from that source.
+        """
+        if source is None:
+            rows = self._db.execute(
+                f"SELECT tag FROM ({_EFFECTIVE_TAGS}) WHERE glimmer_id = ? ORDER BY position",
+                (glimmer_id,),
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT tag FROM tags WHERE glimmer_id = ? AND source = ? ORDER BY rowid",
+                (glimmer_id, source),
+            )
+        return [r[0] for r in rows]
+
+    def tag_sources(self, glimmer_id: int) -> dict[str, TagSource]:
+        """Every stored tag of a glimmer and who gave it (guessed ones hidden by a
+        correction included)."""
+        rows = self._db.execute(
+            "SELECT tag, source FROM tags WHERE glimmer_id = ? ORDER BY rowid", (glimmer_id,)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def untagged(self, limit: int = -1) -> list[Glimmer]:
+        """Glimmers with no tag at all (imported from an old export, or saved
+        before tagging existed), oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers g "
+            "WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.glimmer_id = g.id) "
+            "ORDER BY g.created_ts, g.id LIMIT ?",
+            (limit,),
+        )
+        return [_glimmer(r) for r in rows]
+
+    def _range_clause(
+        self, start: datetime | None, end: datetime | None
+    ) -> tuple[str, list[float]]:
+        clauses, params = [], []
+        if start is not None:
+            clauses.append("g.created_ts >= ?")
+            params.append(_require_aware(start).timestamp())
+        if end is not None:
+            clauses.append("g.created_ts < ?")
+            params.append(_require_aware(end).timestamp())
+        return (" AND ".join(clauses) or "1"), params
+
+    def tag_counts(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, int]:
+        """How many glimmers noticed in [start, end) carry each tag, most first."""
+        where, params = self._range_clause(start, end)
+        rows = self._db.execute(
+            f"SELECT e.tag, count(*) AS n FROM ({_EFFECTIVE_TAGS}) e "
+            f"JOIN glimmers g ON g.id = e.glimmer_id WHERE {where} "
+            "GROUP BY e.tag ORDER BY n DESC, e.tag",
+            params,
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def tags_between(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[tuple[Glimmer, list[str]]]:
+        """Glimmers noticed in [start, end), oldest first, each with its tags."""
+        where, params = self._range_clause(start, end)
+        rows = self._db.execute(
+            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers g WHERE {where} ORDER BY g.created_ts, g.id",
+            params,
+        ).fetchall()
+        return [(_glimmer(r), self.tags(r[0])) for r in rows]
+
+    def with_tag(self, tag: str, *, limit: int = -1) -> list[Glimmer]:
+        """Newest glimmers carrying ``tag``."""
+        rows = self._db.execute(
+            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers g JOIN ({_EFFECTIVE_TAGS}) e "
+            "ON e.glimmer_id = g.id WHERE e.tag = ? ORDER BY g.created_ts DESC, g.id DESC LIMIT ?",
+            (" ".join(tag.lower().split()), limit),
+        )
+        return [_glimmer(r) for r in rows]
+
+    # -- reflections -------------------------------------------------------
+
+    def add_reflection(
+        self,
+        day: date | str,
+        note: str,
+        *,
+        created_at: datetime,
+        glimmer_id: int | None = None,
+    ) -> Reflection:
+        """Add a note to a day (its local date); committed when this returns."""
+        note = note.strip()
+        if not note:
+            raise ValueError("a reflection needs some words")
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        _require_aware(created_at)
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO reflections (day, created_at, note, glimmer_id) VALUES (?, ?, ?, ?)",
+                (day.isoformat(), created_at.isoformat(), note, glimmer_id),
+            )
+        return Reflection(int(cur.lastrowid or 0), day, created_at, note, glimmer_id)
+
+    def reflections(self, day: date | str | None = None) -> list[Reflection]:
+        """The notes of one day (every note when ``day`` is None), oldest first."""
+        query = "SELECT id, day, created_at, note, glimmer_id FROM reflections"
+        params: tuple[str, ...] = ()
+        if day is not None:
+            query += " WHERE day = ?"
+            params = (day if isinstance(day, str) else day.isoformat(),)
+        rows = self._db.execute(query + " ORDER BY day, created_at, id", params)
+        return [
+            Reflection(r[0], date.fromisoformat(r[1]), datetime.fromisoformat(r[2]), r[3], r[4])
+            for r in rows
+        ]
+
+    # -- reminders ---------------------------------------------------------
+
+    def add_reminder(
+        self,
+        kind: str,
+        at: time | str,
+        *,
+        created_at: datetime,
+        message: str = "",
+        days: str = "daily",
+        enabled: bool = True,
+    ) -> Reminder:
+        """Save a reminder at a local time ("08:00"); committed when this returns."""
+        if not kind.strip():
+            raise ValueError("a reminder needs a kind")
+        days_of(days)  # refuse what could never fire
+        hhmm = _hhmm(at)
+        _require_aware(created_at)
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO reminders (kind, at, days, message, created_at, enabled) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (kind.strip(), hhmm, days, message.strip(), created_at.isoformat(), enabled),
+            )
+        found = self.reminder(int(cur.lastrowid or 0))
+        assert found is not None
+        return found
+
+    def reminder(self, reminder_id: int) -> Reminder | None:
+        row = self._db.execute(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)
+        ).fetchone()
+        return _reminder(row) if row else None
+
+    def reminders(self, *, enabled_only: bool = False) -> list[Reminder]:
+        """Every reminder, in the order of the day (then by id)."""
+        where = " WHERE enabled = 1" if enabled_only else ""
+        rows = self._db.execute(f"SELECT {_REMINDER_COLUMNS} FROM reminders{where} ORDER BY at, id")
+        return [_reminder(r) for r in rows]
+
+    def remove_reminder(self, reminder_id: int) -> bool:
+        with self._db:
+            cur = self._db.execute("DELETE FROM reminders WHERE id = ?", (reminder_id,))
+        return cur.rowcount > 0
+
+    def set_reminder_enabled(self, reminder_id: int, enabled: bool) -> bool:
+        with self._db:
+            cur = self._db.execute(
+                "UPDATE reminders SET enabled = ? WHERE id = ?", (enabled, reminder_id)
+            )
+        return cur.rowcount > 0
+
+    def mark_reminder_fired(self, reminder_id: int, when: datetime) -> None:
+        """Note that a reminder was said, so it is not said again the same day."""
+        with self._db:
+            self._db.execute(
+                "UPDATE reminders SET last_fired = ? WHERE id = ?",
+                (_require_aware(when).isoformat(), reminder_id),
+            )
+
+    def due_reminders(self, now: datetime) -> list[Reminder]:
+        """Enabled reminders whose time has come today and that have not fired today.
+
+        "Today" and the reminder's time are in ``now``'s time zone. A reminder
+        set after its time today (8 am, set at 3 pm) first fires tomorrow:
+        a nudge right after asking for it would only be noise.
+        """
+        _require_aware(now)
+        today, weekday = now.date(), WEEKDAYS[now.weekday()]
+        due = []
+        for reminder in self.reminders(enabled_only=True):
+            moment = datetime.combine(today, reminder.at, tzinfo=now.tzinfo)
+            if weekday not in reminder.weekdays or moment > now:
+                continue
+            if reminder.created_at > moment:
+                continue
+            fired = reminder.last_fired
+            if fired is not None and fired.astimezone(now.tzinfo).date() >= today:
+                continue
+            due.append(reminder)
+        return due
+
     # -- plugin state ------------------------------------------------------
 
     def state_get(self, plugin: str, key: str, default: Any = None) -> Any:
@@ -309,32 +826,76 @@ class Journal:
         """Everything a person wrote, in a plain structure that import reads back."""
         return {
             "format": EXPORT_FORMAT,
-            "version": 1,
+            "version": EXPORT_VERSION,
             "glimmers": [
                 {
                     "id": g.id,
                     "created_at": g.created_at.isoformat(),
                     "text": g.text,
                     "source": g.source,
-                    "savorings": [
-                        {
-                            "started_at": s.started_at.isoformat(),
-                            "seconds": s.seconds,
-                            "length": s.length,
-                            "completed": s.completed,
-                        }
-                        for s in self.savorings(g.id)
+                    "savorings": self._export_savorings(g.id),
+                    "tags": [
+                        {"tag": tag, "source": source}
+                        for tag, source in self.tag_sources(g.id).items()
                     ],
                 }
                 for g in self
             ],
+            "reflections": [
+                {
+                    "id": r.id,
+                    "day": r.day.isoformat(),
+                    "created_at": r.created_at.isoformat(),
+                    "note": r.note,
+                    "glimmer_id": r.glimmer_id,
+                }
+                for r in self.reflections()
+            ],
+            "reminders": [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "at": _hhmm(r.at),
+                    "days": r.days,
+                    "message": r.message,
+                    "created_at": r.created_at.isoformat(),
+                    "last_fired": r.last_fired.isoformat() if r.last_fired else None,
+                    "enabled": r.enabled,
+                }
+                for r in self._reminders_by_id()
+            ],
         }
 
+    def _export_savorings(self, glimmer_id: int) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT started_at, seconds, length, completed, calm_before, calm_after "
+            "FROM savorings WHERE glimmer_id = ? ORDER BY started_at, id",
+            (glimmer_id,),
+        )
+        return [
+            {
+                "started_at": r[0],
+                "seconds": r[1],
+                "length": r[2],
+                "completed": bool(r[3]),
+                "calm_before": r[4],
+                "calm_after": r[5],
+            }
+            for r in rows
+        ]
+
+    def _reminders_by_id(self) -> list[Reminder]:
+        rows = self._db.execute(f"SELECT {_REMINDER_COLUMNS} FROM reminders ORDER BY id")
+        return [_reminder(r) for r in rows]
+
     def import_records(self, records: dict[str, Any]) -> tuple[int, int]:
-        """Add exported glimmers; returns (added, already present).
+        """Add exported glimmers (with their savorings, ratings and tags), reflections
+        and reminders; returns (glimmers added, glimmers already present).
 
         Ids are kept when free so an export restored into an empty home is the
-        same journal; a glimmer with the same time and words is not doubled.
+        same journal; a glimmer with the same time and words is not doubled,
+        nor is a reflection or reminder that is already there. Everything is
+        checked before anything is written, and written in one transaction.
         """
         if not isinstance(records, dict) or records.get("format") != EXPORT_FORMAT:
             raise JournalError(
@@ -345,46 +906,118 @@ class Journal:
         if not isinstance(items, list):
             raise JournalError("The export has no list of glimmers; nothing was imported.")
         parsed = [self._parse_import(i, n) for n, i in enumerate(items, start=1)]
+        reflections = [
+            _parse_reflection(r, n)
+            for n, r in enumerate(_optional_list(records, "reflections"), start=1)
+        ]
+        reminders = [
+            _parse_reminder(r, n)
+            for n, r in enumerate(_optional_list(records, "reminders"), start=1)
+        ]
         added = skipped = 0
-        with self._db:  # all or nothing
-            for item, created, savorings in parsed:
-                if self._db.execute(
-                    "SELECT 1 FROM glimmers WHERE created_at = ? AND text = ?",
-                    (created.isoformat(), item["text"].strip()),
-                ).fetchone():
-                    skipped += 1
-                    continue
-                wanted = item.get("id")
-                free = (
-                    isinstance(wanted, int)
-                    and not self._db.execute(
-                        "SELECT 1 FROM glimmers WHERE id = ?", (wanted,)
+        new_ids: dict[Any, int] = {}  # id in the file -> id here
+        try:
+            with self._transaction():  # all or nothing
+                for item, created, savorings, tags in parsed:
+                    existing = self._db.execute(
+                        "SELECT id FROM glimmers WHERE created_at = ? AND text = ?",
+                        (created.isoformat(), item["text"].strip()),
                     ).fetchone()
-                )
-                cur = self._db.execute(
-                    "INSERT INTO glimmers (id, created_at, text, source, created_ts) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        wanted if free else None,
-                        created.isoformat(),
-                        item["text"].strip(),
-                        item.get("source") or "imported",
-                        created.timestamp(),
-                    ),
-                )
-                for s in savorings:
-                    self._db.execute(
-                        "INSERT INTO savorings (glimmer_id, started_at, seconds, length, "
-                        "completed) VALUES (?, ?, ?, ?, ?)",
-                        (cur.lastrowid, *s),
+                    if existing:
+                        new_ids[item.get("id")] = existing[0]
+                        skipped += 1
+                        continue
+                    wanted = item.get("id")
+                    free = (
+                        isinstance(wanted, int)
+                        and not self._db.execute(
+                            "SELECT 1 FROM glimmers WHERE id = ?", (wanted,)
+                        ).fetchone()
                     )
-                added += 1
+                    cur = self._db.execute(
+                        "INSERT INTO glimmers (id, created_at, text, source, created_ts) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (
+                            wanted if free else None,
+                            created.isoformat(),
+                            item["text"].strip(),
+                            item.get("source") or "imported",
+                            created.timestamp(),
+                        ),
+                    )
+                    new_ids[wanted] = int(cur.lastrowid or 0)
+                    for s in savorings:
+                        self._db.execute(
+                            "INSERT INTO savorings (glimmer_id, started_at, seconds, length, "
+                            "completed, calm_before, calm_after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (cur.lastrowid, *s),
+                        )
+                    for tag, source in tags:
+                        self._db.execute(
+                            "INSERT OR IGNORE INTO tags (glimmer_id, tag, source) VALUES (?, ?, ?)",
+                            (cur.lastrowid, tag, source),
+                        )
+                    added += 1
+                for r in reflections:
+                    if self._db.execute(
+                        "SELECT 1 FROM reflections WHERE day = ? AND created_at = ? AND note = ?",
+                        (r["day"], r["created_at"], r["note"]),
+                    ).fetchone():
+                        continue
+                    self._db.execute(
+                        "INSERT INTO reflections (id, day, created_at, note, glimmer_id) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (
+                            self._free_id("reflections", r["id"]),
+                            r["day"],
+                            r["created_at"],
+                            r["note"],
+                            new_ids.get(r["glimmer_id"]),
+                        ),
+                    )
+                for m in reminders:
+                    if self._db.execute(
+                        "SELECT 1 FROM reminders WHERE kind = ? AND at = ? AND days = ? "
+                        "AND message = ? AND created_at = ?",
+                        (m["kind"], m["at"], m["days"], m["message"], m["created_at"]),
+                    ).fetchone():
+                        continue
+                    self._db.execute(
+                        "INSERT INTO reminders (id, kind, at, days, message, created_at, "
+                        "last_fired, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            self._free_id("reminders", m["id"]),
+                            m["kind"],
+                            m["at"],
+                            m["days"],
+                            m["message"],
+                            m["created_at"],
+                            m["last_fired"],
+                            m["enabled"],
+                        ),
+                    )
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"The export has a value the journal can't take ({exc}); nothing was imported."
+            ) from exc
         return added, skipped
+
+    def _free_id(self, table: str, wanted: Any) -> int | None:
+        """``wanted`` if it is an unused id in ``table`` (a fixed internal name), else None."""
+        if not isinstance(wanted, int) or isinstance(wanted, bool):
+            return None
+        taken = self._db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)).fetchone()
+        return None if taken else wanted
 
     @staticmethod
     def _parse_import(
         item: Any, number: int
-    ) -> tuple[dict[str, Any], datetime, list[tuple[str, float, str, bool]]]:
+    ) -> tuple[
+        dict[str, Any],
+        datetime,
+        list[tuple[str, float, str, bool, int | None, int | None]],
+        list[tuple[str, str]],
+    ]:
         where = f"glimmer number {number} in the file"
         if not isinstance(item, dict) or not str(item.get("text", "")).strip():
             raise JournalError(f"{where.capitalize()} has no text; nothing was imported.")
@@ -396,13 +1029,74 @@ class Journal:
                     float(s["seconds"]),
                     str(s.get("length", "standard")),
                     bool(s.get("completed", True)),
+                    _rating(s.get("calm_before"), "before"),
+                    _rating(s.get("calm_after"), "after"),
                 )
                 for s in item.get("savorings", [])
             ]
-        except (ValueError, TypeError, KeyError) as exc:
+            tags = [(str(t["tag"]), str(t.get("source", "inferred"))) for t in item.get("tags", [])]
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise JournalError(
-                f"{where.capitalize()} has a time that can't be read ({exc}); nothing was imported."
+                f"{where.capitalize()} has a time, rating or tag that can't be read ({exc}); "
+                "nothing was imported."
             ) from exc
         if item.get("source", "imported") not in SOURCES:
             raise JournalError(f"{where.capitalize()} has an unknown source; nothing was imported.")
-        return item, created, savorings
+        if any(source not in TAG_SOURCES or not tag.strip() for tag, source in tags):
+            raise JournalError(f"{where.capitalize()} has an unknown tag; nothing was imported.")
+        return item, created, savorings, tags
+
+
+def _optional_list(records: dict[str, Any], key: str) -> list[Any]:
+    value = records.get(key, [])
+    if not isinstance(value, list):
+        raise JournalError(f'The export\'s "{key}" is not a list; nothing was imported.')
+    return value
+
+
+def _parse_reflection(item: Any, number: int) -> dict[str, Any]:
+    try:
+        note = str(item["note"]).strip()
+        if not note:
+            raise ValueError("no words")
+        return {
+            "id": item.get("id"),
+            "day": date.fromisoformat(str(item["day"])).isoformat(),
+            "created_at": _require_aware(
+                datetime.fromisoformat(str(item["created_at"]))
+            ).isoformat(),
+            "note": note,
+            "glimmer_id": item.get("glimmer_id"),
+        }
+    except (ValueError, TypeError, KeyError) as exc:
+        raise JournalError(
+            f"Reflection number {number} in the file can't be read ({exc}); nothing was imported."
+        ) from exc
+
+
+def _parse_reminder(item: Any, number: int) -> dict[str, Any]:
+    try:
+        fired = item.get("last_fired")
+        kind = str(item["kind"]).strip()
+        if not kind:
+            raise ValueError("no kind")
+        days = str(item.get("days", "daily"))
+        days_of(days)
+        return {
+            "id": item.get("id"),
+            "kind": kind,
+            "at": _hhmm(str(item["at"])),
+            "days": days,
+            "message": str(item.get("message", "")).strip(),
+            "created_at": _require_aware(
+                datetime.fromisoformat(str(item["created_at"]))
+            ).isoformat(),
+            "last_fired": (
+                _require_aware(datetime.fromisoformat(str(fired))).isoformat() if fired else None
+            ),
+            "enabled": bool(item.get("enabled", True)),
+        }
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise JournalError(
+            f"Reminder number {number} in the file can't be read ({exc}); nothing was imported."
+        ) from exc

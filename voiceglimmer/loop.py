@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from voiceglimmer.asr import Recognizer, Transcript
 from voiceglimmer.audio import RATE, SAMPLE_WIDTH, AudioChunk, Sink, Source
 from voiceglimmer.events import (
+    Announced,
     Ended,
     Final,
     LoopEvent,
@@ -59,6 +60,8 @@ class Settings:
     slice_seconds: float = 0.1
     #: "stop" is ignored this long after the assistant itself says it.
     echo_guard_seconds: float = 0.8
+    #: How often (stream seconds) to ask plugins for reminders to say.
+    announce_every: float = 30.0
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Loop:
     _awake_until: float = field(default=math.inf, init=False)
     _source_done: bool = field(default=False, init=False)
     _awake: bool = field(default=False, init=False)
+    _next_announce: float = field(default=0.0, init=False)
     _ring: deque[AudioChunk] = field(default_factory=deque, init=False)
 
     # -- listening -----------------------------------------------------------
@@ -112,6 +116,8 @@ class Loop:
         last_partial = ""
         try:
             while (chunk := self._read()) is not None:
+                if self._now >= self._next_announce and not last_partial:
+                    self._announce()
                 if self._asleep:
                     if self._awake:
                         self._awake = False
@@ -148,6 +154,14 @@ class Loop:
         )
         self.emit(ended)
         return ended
+
+    def _announce(self) -> None:
+        """Say due reminders, between utterances, awake or not."""
+        self._next_announce = self._now + self.settings.announce_every
+        for text in self.assistant.announcements():
+            self.emit(Announced(self._now, text))
+            self.speak(Reply.say(text))
+            self.recognizer.reset(self._now)
 
     def _listen_for_wake(self, chunk: AudioChunk) -> None:
         assert self.wake is not None

@@ -391,7 +391,7 @@ def _check_folder(path: Path, label: str, fetch_name: str) -> Path:
     hint = f" Did you mean {inside[0]}?" if len(inside) == 1 else ""
     raise InvalidModel(
         f"{label} points at {path}, which is not a Vosk model: {'; '.join(problems)}. "
-        f"A model folder holds am/final.mdl and conf/model.conf.{hint}"
+        f"A model folder holds am/final.mdl and conf/model.conf.{hint} {fetch_hint}"
     )
 
 

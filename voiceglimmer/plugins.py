@@ -21,6 +21,7 @@ from typing import Any
 import pluggy
 
 from voiceglimmer import hookspecs
+from voiceglimmer.deadline import HandlerTimeout, deadline
 
 ENTRY_POINT_GROUP = "voiceglimmer"
 
@@ -65,15 +66,21 @@ class Plugins:
     def names(self) -> list[str]:
         return list(self.order)
 
-    def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call one hook plugin by plugin, so one failure doesn't silence the others."""
+    def call_each(
+        self, hook_name: str, *, timeout: float = 0, **kwargs: Any
+    ) -> Iterator[tuple[str, Any]]:
+        """Call one hook plugin by plugin, so one failure (or hang, given a
+        ``timeout`` in seconds) doesn't silence the others."""
         hook = getattr(self.pm.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order
             name = impl.plugin_name
             try:
-                yield name, impl.function(*(kwargs[a] for a in impl.argnames))
-            except Exception as exc:
+                with deadline(timeout):
+                    result = impl.function(*(kwargs[a] for a in impl.argnames))
+            except (Exception, HandlerTimeout) as exc:
                 self.report(name, f"failed in {hook_name}", exc)
+                continue
+            yield name, result
 
 
 def _load_file(path: Path) -> ModuleType:

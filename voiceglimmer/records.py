@@ -20,6 +20,7 @@ from pathlib import Path
 from voiceglimmer.app import App, UserError
 from voiceglimmer.events import Glimmer
 from voiceglimmer.journal import JournalError
+from voiceglimmer.wording import for_terminal
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -64,7 +65,7 @@ def list_command(args: argparse.Namespace, app: App) -> int:
         return 0
     for g in glimmers:
         savored = f"  (savored {g.savor_count}x)" if g.savor_count else ""
-        print(f"{_local(g, app):%Y-%m-%d %H:%M}  #{g.id:<4} {g.text}{savored}")
+        print(f"{_local(g, app):%Y-%m-%d %H:%M}  #{g.id:<4} {for_terminal(g.text)}{savored}")
     return 0
 
 

@@ -15,16 +15,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voiceglimmer import config
 from voiceglimmer.app import App, UserError
-from voiceglimmer.audio import AudioError, Sink, Source
+from voiceglimmer.audio import AudioError, Sink, Source, Speech
 from voiceglimmer.events import (
     Ended,
     Final,
     LoopEvent,
     Notice,
+    Pace,
     Partial,
     Ready,
     Said,
@@ -32,6 +33,10 @@ from voiceglimmer.events import (
     Spoken,
     Wake,
 )
+from voiceglimmer.wording import for_terminal
+
+if TYPE_CHECKING:
+    from voiceglimmer.tts import SpeechEngine
 
 DISCLAIMER = (
     "voiceglimmer is a practice companion, not therapy or medical advice. "
@@ -92,7 +97,7 @@ def terminal_reporter(out: TextIO, err: TextIO) -> Callable[[LoopEvent], None]:
 
     def emit(event: LoopEvent) -> None:
         if isinstance(event, Partial):
-            print(f"\r\033[K… {event.text}", end="", file=err, flush=True)
+            print(f"\r\033[K… {for_terminal(event.text)}", end="", file=err, flush=True)
             live[0] = True
             return
         clear()
@@ -106,9 +111,9 @@ def terminal_reporter(out: TextIO, err: TextIO) -> Callable[[LoopEvent], None]:
         elif isinstance(event, Wake):
             print("(listening)", file=err, flush=True)
         elif isinstance(event, Final):
-            print(f"you> {event.text}", file=out, flush=True)
+            print(f"you> {for_terminal(event.text)}", file=out, flush=True)
         elif isinstance(event, Said):
-            print(f"glimmer> {event.text}", file=out, flush=True)
+            print(f"glimmer> {for_terminal(event.text)}", file=out, flush=True)
         elif isinstance(event, Spoken) and event.stopped:
             print("(stopped)", file=out, flush=True)
         elif isinstance(event, Sleep):
@@ -122,6 +127,40 @@ def terminal_reporter(out: TextIO, err: TextIO) -> Callable[[LoopEvent], None]:
 
 
 # -- assembly ------------------------------------------------------------------------
+
+
+class FencedEngine:
+    """A voice whose failure costs the sound of a reply, never the session.
+
+    A reply is spoken after its turn was handled, so a glimmer it confirms is
+    already on disk; a voice (often a plugin's) that raises must not end the
+    run with a traceback. The first failure is reported as a notice, and
+    replies are then still shown or emitted as text.
+    """
+
+    def __init__(self, engine: SpeechEngine, emit: Callable[[LoopEvent], None]) -> None:
+        self.engine = engine
+        self.name = getattr(engine, "name", "speech")
+        self.rate = engine.rate
+        self.failures = 0
+        self._emit = emit
+        self.clock: Callable[[], float] = lambda: 0.0
+
+    def synthesize(self, text: str, pace: Pace = "normal") -> Speech:
+        try:
+            return self.engine.synthesize(text, pace)
+        except Exception as exc:
+            self.failures += 1
+            if self.failures == 1:
+                self._emit(
+                    Notice(
+                        round(self.clock(), 3),
+                        f"The {self.name!r} voice could not speak a reply ({exc}); "
+                        "carrying on without sound. What you said is handled and kept; "
+                        "try another voice with --voice.",
+                    )
+                )
+            return Speech(b"", self.rate)
 
 
 def _source(args: argparse.Namespace, settings: dict) -> Source:
@@ -166,8 +205,11 @@ def run_command(args: argparse.Namespace, app: App) -> int:
         began = time.perf_counter()
         model = load_model(model_path)
         load_seconds = time.perf_counter() - began
-        engine = tts.open_engine(
-            tts.with_builtin_engines(app.plugins), args.voice or settings.get("voice")
+        engine = FencedEngine(
+            tts.open_engine(
+                tts.with_builtin_engines(app.plugins), args.voice or settings.get("voice")
+            ),
+            emit,
         )
         sink = _sink(args, settings, engine.rate)
         wake = PhraseDetector(model, (wake_phrase,)) if wake_phrase else None
@@ -189,6 +231,7 @@ def run_command(args: argparse.Namespace, app: App) -> int:
                 follow_up_seconds=args.follow_up or settings.get("follow_up_seconds", 8.0),
             ),
         )
+        engine.clock = lambda: loop.stats.audio_seconds
         # a model installed as a Python package lives in a folder called "model"
         label = model_path.parent.name if model_path.name == "model" else model_path.name
         emit(Ready(0.0, label, round(load_seconds, 3), wake_phrase))

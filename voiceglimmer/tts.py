@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.resources
+import json
 import re
 import sys
 import threading
@@ -293,6 +294,34 @@ def _packaged_piper_voice() -> Path:
     return models[0]
 
 
+def _load_piper_voice(piper_voice: Any, model_path: Path, config_path: Path) -> Any:
+    """The voice on a single-threaded onnxruntime session, else as piper loads it.
+
+    Why: the loop renders one sentence at a time and waits for it, so the
+    first sentence's render *is* the reply's latency. With onnxruntime's
+    defaults (a thread per core, spinning between operators) a short sentence
+    renders 20-35% slower on a 2-core machine that is doing anything else,
+    and burns the other core while it waits (measured with
+    ``python -m benchmarks --only first_audio,synthesis``). One thread, no
+    spinning, gives the same audio from the same model.
+    """
+    try:
+        import onnxruntime
+        from piper.config import PiperConfig
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = onnxruntime.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        return piper_voice(session=session, config=config)
+    except Exception:  # another piper layout, or a bad file: piper's own loader decides
+        return piper_voice.load(model_path, config_path)
+
+
 class PiperEngine:
     """A neural piper voice (the packaged en_US "joe" unless ``model`` names another .onnx).
 
@@ -322,7 +351,7 @@ class PiperEngine:
             if not path.is_file():
                 raise TtsError(f"Piper voice file not found: {path}")
         try:
-            self._voice = piper_voice.load(model_path, config_path)
+            self._voice = _load_piper_voice(piper_voice, model_path, config_path)
         except Exception as exc:
             raise TtsError(f"Could not load the piper voice {model_path.name}: {exc}") from exc
         self.model = model_path

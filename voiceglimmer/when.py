@@ -420,8 +420,11 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
     if m := re.fullmatch(rf"{_NUM} days? ago", s):
         return _day_span(today - timedelta(days=_count(m[1])), today, tz)
 
-    # "<day> morning", "monday night", "the 3rd in the evening" -> that day.
-    if m := re.fullmatch(rf"(.+?) (?:in the |at )?{_PART_OF_DAY}", s):
+    # "<day> morning", "monday night", "the 3rd in the evening" -> that day. Peeled once:
+    # "morning morning ..." is no day, and recursing per word overflowed the stack.
+    if (m := re.fullmatch(rf"(.+?) (?:in the |at )?{_PART_OF_DAY}", s)) and not re.search(
+        rf"\b{_PART_OF_DAY}$", m[1]
+    ):
         inner = _span_from(m[1], now, phrase)
         if inner.kind == "day":
             return inner

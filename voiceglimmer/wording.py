@@ -57,3 +57,29 @@ def quote(text: str, limit: int = 80) -> str:
     """A glimmer short enough to echo inside a sentence."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _terminal_table() -> dict[int, str]:
+    # ESC shows as ␛; tabs and line breaks are harmless and stay; \r would overwrite the line.
+    table = {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\t\n"}
+    table.update(dict.fromkeys(map(ord, "\v\f\r\x1c\x1d\x1e\x1f"), " "))
+    table[0x7F] = "\u2421"  # ␡
+    table.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})  # C1, e.g. CSI
+    # Bidi overrides and isolates would reorder the rest of the printed line.
+    table.update(
+        {code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+    )
+    return table
+
+
+_TERMINAL = _terminal_table()
+
+
+def for_terminal(text: str) -> str:
+    """``text`` made safe to print: control characters are shown, never obeyed.
+
+    The journal keeps what the person gave, escape sequences and all; only what
+    reaches a terminal is changed, so ``\\x1b[31m`` is printed as ``␛[31m``
+    instead of turning the rest of the screen red.
+    """
+    return text.translate(_TERMINAL)

@@ -1,0 +1,309 @@
+"""Soak: thousands of utterances through the file loop, watching resident memory.
+
+Two soaks, each in a fresh child process, each with the real journal (a
+real SQLite file), plugins, assistant, ``Loop``, WAV input through
+``open_wav`` and the pyttsx3 voice writing through ``WavSink`` (to
+/dev/null, so hours of output need no disk):
+
+* **double, 2,000 utterances, ~8 hours of audio**: English speech, with the
+  recogniser test double from ``tests/replay.py`` (energy endpointing, known
+  words) standing in for Vosk, because no English model exists here. Logging,
+  follow-up answers, recall, search, counts, and a quick savoring script every
+  19th utterance, with the quiet between them a person would leave.
+* **real Vosk, 400 utterances**: Korean speech and the real recogniser with
+  the Korean model, answered as English requests (see ``benchmarks.speech``);
+  shorter replies and gaps, because decoding is the slow part.
+
+Resident memory (VmRSS) is sampled every 100 utterances (every 50 for the
+real soak); the figure is its growth after the first 200. A Vosk recogniser
+keeps growing for a while as it caches the parts of its decoding graph it
+has used (that cache is what makes it several times faster once warm; see
+``benchmarks.recognition``), so its warm-up has to be as long as the
+double's. The input is a few distinct WAV segments played one after
+another on one continuous stream clock, so the files stay small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from benchmarks.context import NOW, Context
+from benchmarks.core import Budget, Figure, rss_mb
+from benchmarks.speech import KOREAN, Line, SpeechCache, SpokenRequests, Track
+
+STAGE = "soak"
+BUDGET = Budget(5.0)
+SEGMENT = 50
+SEGMENT_FILES = 4
+
+#: (said, quiet after it in seconds): one round of a day's conversation, English.
+DOUBLE_ROUND = (
+    ("glimmer the warm sunlight on my face", 9.0),
+    ("no", 6.0),
+    ("how many glimmers this week", 6.0),
+    ("any glimmers about tea", 20.0),
+    ("remind me of a glimmer", 13.0),
+    ("what was my last glimmer", 8.0),
+    ("i noticed a glimmer the first sip of tea", 9.0),
+    ("no thanks", 6.0),
+    ("what were yesterday's glimmers", 8.0),
+)
+QUICK_SAVOR = ("a quick savor", 62.0)
+#: Every other round ends with a quick savoring script (after a question, never
+#: before an answer, which would then be taken for a new request).
+DOUBLE_ROUNDS = DOUBLE_ROUND + DOUBLE_ROUND + (QUICK_SAVOR,)
+#: (English request, quiet after it) for the real-recogniser soak: short replies only.
+VOSK_ROUND = (
+    ("glimmer the warm sunlight on my face", 7.0),
+    ("no", 5.5),
+    ("how many glimmers this week", 5.0),
+    ("what was my last glimmer", 6.5),
+)
+
+
+@dataclass
+class Plan:
+    kind: str  # "double" | "vosk"
+    utterances: int
+    every: int
+    warm_up: int
+
+
+def plans(quick: bool) -> dict[str, Plan]:
+    if quick:
+        return {"double": Plan("double", 12, 4, 4), "vosk": Plan("vosk", 3, 1, 1)}
+    return {"double": Plan("double", 2000, 100, 200), "vosk": Plan("vosk", 400, 50, 200)}
+
+
+# -- the input: a few segments, played end to end on one clock -------------------------------
+
+
+def _segment_requests(kind: str, first: int, count: int) -> list[tuple[str, float]]:
+    rounds = DOUBLE_ROUNDS if kind == "double" else VOSK_ROUND
+    return [rounds[n % len(rounds)] for n in range(first, first + count)]
+
+
+def make_segments(
+    kind: str, folder: Path, voice: SpeechCache, size: int, files: int
+) -> list[tuple[Path, list[Line]]]:
+    """``files`` WAVs of ``size`` utterances each (lines in segment-local time)."""
+    segments = []
+    for s in range(files):
+        with Track(folder / f"{kind}-{s}.wav", voice) as track:
+            track.quiet(0.5)
+            for i, (request, gap) in enumerate(_segment_requests(kind, s * size, size)):
+                said = request if kind == "double" else KOREAN[(s * size + i) % len(KOREAN)]
+                track.say(said, means=request).quiet(gap)
+        segments.append((track.path, track.lines))
+    return segments
+
+
+class Segments:
+    """Segment files read one after another as one stream; told when each begins."""
+
+    def __init__(
+        self,
+        files: list[tuple[Path, list[Line]]],
+        count: int,
+        on_segment: Callable[[list[Line]], None],
+    ) -> None:
+        from voiceglimmer.audio import RATE
+
+        self.rate = RATE
+        self.files = files
+        self.count = count
+        self.on_segment = on_segment
+        self._index = 0
+        self._emitted = 0
+        self._current: Any = None
+
+    def read(self, frames: int) -> Any:
+        from voiceglimmer.audio import AudioChunk
+        from voiceglimmer.mic import open_wav
+
+        while True:
+            if self._current is None:
+                if self._index >= self.count:
+                    return None
+                path, lines = self.files[self._index % len(self.files)]
+                offset = self._emitted / self.rate
+                self.on_segment(
+                    [replace(ln, start=ln.start + offset, end=ln.end + offset) for ln in lines]
+                )
+                self._current = open_wav(path)
+            chunk = self._current.read(frames)
+            if chunk is None:
+                self._current.close()
+                self._current = None
+                self._index += 1
+                continue
+            out = AudioChunk(chunk.pcm, chunk.rate, self._emitted / self.rate)
+            self._emitted += chunk.frames
+            return out
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+
+
+# -- the soak itself (in a child process) -------------------------------------------------------
+
+
+def soak(plan: Plan, work: Path) -> dict[str, Any]:
+    """Run the loop over ``plan.utterances`` utterances; RSS samples and counts."""
+    from voiceglimmer.app import open_assistant
+    from voiceglimmer.events import Final, LoopEvent, Spoken
+    from voiceglimmer.loop import Loop, Settings
+    from voiceglimmer.snd import WavSink
+    from voiceglimmer.tts import Pyttsx3Engine
+
+    engine = Pyttsx3Engine()
+    voice = SpeechCache(engine if plan.kind == "double" else Pyttsx3Engine("ko"))
+    size = min(SEGMENT, plan.every)
+    segments = -(-plan.utterances // size)
+    files = make_segments(plan.kind, work, voice, size, min(SEGMENT_FILES, segments))
+    assistant = open_assistant(home=work / "home", clock=lambda: NOW, seed=1)
+    if plan.kind == "double":
+        from tests.replay import Line as ReplayLine
+        from tests.replay import ReplayRecognizer, Script
+
+        script = Script([])
+
+        def on_segment(lines: list[Line]) -> None:
+            script.lines[:] = [ReplayLine(ln.means, ln.start, ln.end) for ln in lines]
+
+        recognizer: Any = ReplayRecognizer(script)
+        answerer: Any = assistant
+        observe: Callable[[LoopEvent], None] = lambda event: None  # noqa: E731
+        label = "recogniser test double (tests/replay.py), English speech"
+    else:
+        from benchmarks.context import korean_model_path
+        from voiceglimmer.asr import VoskRecognizer, load_model
+
+        answerer = SpokenRequests(assistant, [])
+
+        def on_segment(lines: list[Line]) -> None:
+            answerer.lines = lines
+
+        recognizer = VoskRecognizer(load_model(korean_model_path()))
+        observe = answerer.observe
+        label = "real Vosk recogniser, Korean model, Korean speech"
+
+    source = Segments(files, segments, on_segment)
+    samples: list[dict[str, float]] = []
+    counts = {"finals": 0, "spoken": 0}
+    began = time.perf_counter()
+
+    def sample() -> None:
+        samples.append(
+            {
+                "utterances": counts["finals"],
+                "rss_mb": rss_mb(),
+                "wall_seconds": time.perf_counter() - began,
+            }
+        )
+
+    def emit(event: LoopEvent) -> None:
+        observe(event)
+        if isinstance(event, Final):
+            counts["finals"] += 1
+            if counts["finals"] % plan.every == 0:
+                sample()
+        elif isinstance(event, Spoken):
+            counts["spoken"] += 1
+
+    sample()
+    with WavSink(os.devnull, engine.rate) as sink:
+        ended = Loop(
+            source=source,
+            sink=sink,
+            assistant=answerer,
+            recognizer=recognizer,
+            engine=engine,
+            emit=emit,
+            settings=Settings(wake_phrase=None),
+        ).run()
+    source.close()
+    glimmers = assistant.journal.count()
+    assistant.journal.close()
+    return {
+        "label": label,
+        "utterances_in_input": segments * size,
+        "finals": counts["finals"],
+        "spoken": counts["spoken"],
+        "audio_hours": ended.audio_seconds / 3600,
+        "wall_seconds": time.perf_counter() - began,
+        "glimmers_saved": glimmers,
+        "samples": samples,
+    }
+
+
+def _growth(result: dict[str, Any], warm_up: int) -> tuple[float, float, float]:
+    """(growth after warm-up, RSS at warm-up, RSS at the end) in MB."""
+    samples = result["samples"]
+    after = [s for s in samples if s["utterances"] >= warm_up] or samples[-1:]
+    return after[-1]["rss_mb"] - after[0]["rss_mb"], after[0]["rss_mb"], after[-1]["rss_mb"]
+
+
+def run(ctx: Context) -> list[Figure]:
+    figures = []
+    titles = {
+        "double": ("soak.double_2000.growth", "RSS growth after warm-up, test-double recogniser"),
+        "vosk": ("soak.vosk_ko_400.growth", "RSS growth after warm-up, real Vosk (Korean)"),
+    }
+    for kind, plan in plans(ctx.quick).items():
+        key, title = titles[kind]
+        ctx.log(f"  soak: {plan.utterances} utterances, {kind} recogniser (child process) ...")
+        work = ctx.folder(f"soak-{kind}")
+        output = ctx.python(
+            "-m", "benchmarks.soak", "--worker", kind, "--work", str(work),
+            *(["--quick"] if ctx.quick else []),
+            env=ctx.child_env(home=work / "home"),
+            timeout=3 * 3600,
+        )  # fmt: skip
+        result = json.loads(output.strip().splitlines()[-1])
+        growth, at_warm_up, at_end = _growth(result, plan.warm_up)
+        figures.append(
+            Figure(
+                key,
+                STAGE,
+                f"{title}: {plan.utterances} utterances",
+                "MB",
+                [growth],
+                BUDGET,
+                label=result["label"],
+                details={
+                    "rss_steps_mb": [
+                        round(b["rss_mb"] - a["rss_mb"], 2)
+                        for a, b in itertools.pairwise(result["samples"])
+                    ],
+                    "warm_up_utterances": plan.warm_up,
+                    "rss_at_warm_up_mb": at_warm_up,
+                    "rss_at_end_mb": at_end,
+                    **{k: v for k, v in result.items() if k != "label"},
+                },
+            )
+        )
+    return figures
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak")
+    parser.add_argument("--worker", choices=["double", "vosk"], required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    print(json.dumps(soak(plans(args.quick)[args.worker], args.work)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

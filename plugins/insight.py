@@ -1,0 +1,145 @@
+"""The insight plugin: "what's my streak?" and "what are my glimmers usually about?".
+
+Answers come from ``voiceglimmer.progress``, the same figures as ``stats`` and
+the report, so what is heard and what is read never disagree. Replies are
+short and plain: a streak is a fact to hear, not a score to be praised or
+scolded for, and a lapsed streak is met with an easy way back in.
+"""
+
+from __future__ import annotations
+
+from voiceglimmer import hookimpl
+from voiceglimmer.events import Reply
+from voiceglimmer.handle import Turn
+from voiceglimmer.intent import Intent
+from voiceglimmer.progress import daily_counts, streaks, theme_counts
+from voiceglimmer.when import say_day
+from voiceglimmer.wording import plural, spoken_list
+
+#: Above recall's 0 and 1, so these exact questions are never read as a recall.
+PRIORITY = 2
+TOP = 3
+
+STREAK_TEMPLATES = [
+    "what's my [current|glimmer] streak",
+    "(how long|how big) is my [current|glimmer] streak [now]",
+    "how's my streak [going|doing]",
+    "(tell me|give me) my [current|glimmer] streak",
+    "[do i have|have i got] a streak [going]",
+    "what's my (longest|best) streak [ever|so far]",
+    "how many days in a row [have i|did i] [noticed|noted|logged|saved|had|found] "
+    "[a glimmer|glimmers]",
+    "how many days in a row",
+]
+THEME_TEMPLATES = [
+    "what (kind|kinds|sort|sorts|type|types) of glimmers do i (have|get|notice|find) "
+    "[the] [most|most often]",
+    "what (kind|kinds|sort|sorts|type|types) of glimmers (have i|do i have) [the] [most]",
+    "what are my glimmers (usually|mostly|often|generally|most often) about",
+    "what are my glimmers about",
+    "what are my (top|main|most common|favourite|favorite) (themes|glimmer themes)",
+    "what (themes|kinds of things) do my glimmers have in common",
+    "what do i (notice|find) (most|most often)",
+]
+
+
+def _on(day: str) -> str:
+    return day if day in ("today", "yesterday") else f"on {day}"
+
+
+def streak(turn: Turn) -> Reply:
+    now = turn.now
+    today = now.date()
+    s = streaks(daily_counts(turn.journal, now), today)
+    data = {
+        "current": s.current,
+        "longest": s.longest,
+        "today_done": s.today_done,
+        "last_day": s.last_day.isoformat() if s.last_day else None,
+    }
+    if not s.longest:
+        return Reply.say(
+            "There's no streak yet: your journal has no glimmers so far.",
+            "Tell me one whenever you notice it, and that's day one.",
+            data=data,
+        )
+    if not s.current:
+        last = _on(say_day(s.last_day, today)) if s.last_day else "a while ago"
+        return Reply.say(
+            f"No streak is running just now; your last glimmer was {last}.",
+            f"Your longest run so far is {plural(s.longest, 'day')}.",
+            "One small glimmer today starts a new one.",
+            data=data,
+        )
+    days = plural(s.current, "day")
+    if s.current == 1:
+        first = (
+            "You've noted a glimmer today: that's day one of a new streak."
+            if s.today_done
+            else "You noted a glimmer yesterday; one today makes it two days in a row."
+        )
+    elif s.today_done:
+        first = f"You've noted a glimmer {days} in a row, counting today."
+    else:
+        first = (
+            f"You've noted a glimmer {days} in a row, up to yesterday. One today keeps it going."
+        )
+    if s.longest == s.current and s.current > 1:
+        second = "That's your longest streak so far."
+    else:
+        second = f"Your longest streak is {plural(s.longest, 'day')}."
+    return Reply.say(first, second, data=data)
+
+
+def themes(turn: Turn) -> Reply:
+    counts = theme_counts(turn.journal, turn.now)
+    data = {"themes": [{"tag": tag, "count": n} for tag, n in counts]}
+    if not counts:
+        if not turn.journal.count():
+            return Reply.say(
+                "Your journal is empty so far, so there's nothing to sort into themes yet.",
+                data=data,
+            )
+        return Reply.say(
+            "Your glimmers don't have any themes yet, so I can't say what they're usually "
+            "about. Once some are tagged, I can tell you which kinds come up most.",
+            data=data,
+        )
+    (tag, n), *others = counts[:TOP]
+    if not others:
+        first = f"Your glimmers are mostly about {tag}: {plural(n, 'glimmer')} so far."
+    else:
+        then = spoken_list([f"{t} with {m}" for t, m in others])
+        first = f"Your glimmers are most often about {tag}: {n} of them. Then come {then}."
+    rest = len(counts) - TOP
+    more = (
+        f"There {'is' if rest == 1 else 'are'} {plural(rest, 'other theme')} too."
+        if rest > 0
+        else ""
+    )
+    return Reply.say(first, more, data=data)
+
+
+@hookimpl
+def register_intents(register):
+    register(
+        Intent(
+            name="streak",
+            templates=STREAK_TEMPLATES,
+            handler=streak,
+            examples=["What's my streak?", "How many days in a row?"],
+            priority=PRIORITY,
+        )
+    )
+    register(
+        Intent(
+            name="top_themes",
+            templates=THEME_TEMPLATES,
+            handler=themes,
+            examples=[
+                "What kind of glimmers do I have most?",
+                "What are my glimmers usually about?",
+            ],
+            priority=PRIORITY,
+        )
+    )

@@ -1,0 +1,202 @@
+"""The resourcing plugin: in a hard moment, one glimmer that has helped before.
+
+The practice's "recall in hard moments" step: when someone says they are
+stressed, anxious or overwhelmed, the most useful thing is not advice but a
+glimmer of their own to return to. The one offered is the glimmer whose
+savoring left them most settled (highest calm rating afterwards, then the
+biggest rise from before), so the calm check pays off here; with no ratings,
+any of their glimmers will do. Only one is offered, with a short savor,
+because a list is too much to take in when things are hard.
+
+Words that may mean crisis never reach this plugin: the crisis intent
+(:mod:`voiceglimmer.crisis`) outranks it and points to real help instead.
+
+Registered as the ``resourcing`` plugin.
+"""
+
+from __future__ import annotations
+
+from voiceglimmer import hookimpl
+from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
+from voiceglimmer.handle import Turn
+from voiceglimmer.intent import Intent
+from voiceglimmer.journal import CalmRating
+from voiceglimmer.when import say_day
+from voiceglimmer.wording import reflect
+
+#: A savoring "helped" when it ended at least this settled, or rose by this much.
+GOOD_AFTER = 4
+GOOD_RISE = 1
+
+FEELINGS = {
+    word: word
+    for word in (
+        "stressed",
+        "anxious",
+        "overwhelmed",
+        "triggered",
+        "panicky",
+        "tense",
+        "frazzled",
+        "upset",
+        "scared",
+        "afraid",
+        "worried",
+        "nervous",
+        "low",
+        "sad",
+        "down",
+        "shaky",
+        "lonely",
+        "exhausted",
+        "numb",
+        "agitated",
+        "restless",
+    )
+} | {
+    "stressed out": "stressed",
+    "on edge": "on edge",
+    "wound up": "tense",
+    "burnt out": "burnt out",
+    "burned out": "burnt out",
+    "panicking": "panicky",
+    "not okay": "not okay",
+    "not ok": "not okay",
+    "not great": "low",
+    "awful": "low",
+    "terrible": "low",
+    "really bad": "low",
+    "a mess": "overwhelmed",
+}
+_HOW = "[so|really|very|a bit|a little|kind of|pretty|super|quite|totally|completely|feeling]"
+_WHEN = "[right now|now|today|at the moment|again|tonight|lately|this morning]"
+_WHY = "[(about|because|with|over|after) {why}]"
+
+
+def _helped(ratings: list[CalmRating]) -> list[int]:
+    """Glimmer ids whose savoring helped, best first (calm after, then the rise)."""
+    good = [
+        r
+        for r in ratings
+        if (r.after or 0) >= GOOD_AFTER or (r.rise is not None and r.rise >= GOOD_RISE)
+    ]
+    good.sort(key=lambda r: (r.after or 0, r.rise if r.rise is not None else -5), reverse=True)
+    return list(dict.fromkeys(r.glimmer_id for r in good))
+
+
+def pick(turn: Turn) -> tuple[Glimmer | None, str]:
+    """The glimmer to offer and why: "helped" (rated well) or "random".
+
+    The one offered last time is passed over when there is another, so
+    asking twice in a hard hour doesn't bring back the same one.
+    """
+    last = turn.state("last_offered")
+    helped = [g for g in map(turn.journal.get, _helped(turn.journal.rated_savorings())) if g]
+    if helped:
+        fresh = [g for g in helped if g.id != last] or helped
+        return fresh[0], "helped"
+    glimmer = turn.journal.random(turn.rng)
+    if glimmer is not None and glimmer.id == last and turn.journal.count() > 1:
+        for _ in range(5):
+            glimmer = turn.journal.random(turn.rng)
+            if glimmer is not None and glimmer.id != last:
+                break
+    return glimmer, "random"
+
+
+def _noted(turn: Turn, glimmer: Glimmer) -> str:
+    """'today', 'yesterday', 'Monday', 'Thursday the 6th of August'."""
+    return say_day(glimmer.created_at.astimezone(turn.now.tzinfo).date(), turn.now.date())
+
+
+def _empty() -> Reply:
+    return Reply(
+        segments=[
+            Segment("Let's take one slow breath together. In.", pause=3.5, pace="slow"),
+            Segment("And a long, slow breath out.", pause=5.0, pace="slow"),
+            Segment(
+                "If you can, look around for one small thing that feels even a little okay: "
+                "a colour, a sound, something soft. If you find one, tell me, and I'll keep it."
+            ),
+        ],
+        data={"why": "none"},
+    )
+
+
+def need_glimmer(turn: Turn) -> Reply:
+    return _offer(turn, opening="")
+
+
+def steady(turn: Turn) -> Reply:
+    return _offer(turn, opening="I'm sorry it's hard right now.")
+
+
+def _offer(turn: Turn, *, opening: str) -> Reply:
+    feeling = turn.slots.get("feeling")
+    glimmer, why = pick(turn)
+    if glimmer is None:
+        reply = _empty()
+        if opening:
+            reply.segments.insert(0, Segment(opening))
+        return reply
+    turn.use(glimmer)
+    turn.set_state("last_offered", glimmer.id)
+    said = reflect(glimmer.text).rstrip(" .")
+    if why == "helped":
+        line = f"Here's a glimmer that helped you before, from {_noted(turn, glimmer)}: {said}."
+    else:
+        line = f"Here's one of your glimmers, from {_noted(turn, glimmer)}: {said}."
+
+    def answered(answer: Turn) -> Reply:
+        if answer.slots["answer"] != "yes":
+            return Reply.say(
+                "Okay. It's here whenever you want it.",
+                "One slow breath, longer on the way out, can help a little too.",
+            )
+        answer.use(glimmer)
+        return answer.route("a quick savor of it")
+
+    return Reply.say(
+        opening,
+        line,
+        "Would you like a quick savor of it?",
+        glimmer_id=glimmer.id,
+        data={"why": why, **({"feeling": feeling} if feeling else {})},
+        follow_up=FollowUp(on_answer=answered, name="savor"),
+    )
+
+
+@hookimpl
+def register_intents(register):
+    register(
+        Intent(
+            name="need_glimmer",
+            templates=[
+                "i need a glimmer [right now|now]",
+                "(give|find|show) me a glimmer that (helps|helped)",
+                "i could use a glimmer [right now|now]",
+            ],
+            handler=need_glimmer,
+            examples=["I need a glimmer"],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="steady",
+            templates=[
+                f"(i'm|i feel|i've been|i'm feeling|feeling) {_HOW} {{feeling}} {_WHEN} {_WHY}",
+                f"i (feel|am feeling|get) [like] {_HOW} {{feeling}} {_WHEN} {_WHY}",
+                f"i'm having a (hard|rough|bad|tough|difficult|stressful|awful) "
+                f"(day|time|moment|night|week|morning|evening) {_WHY}",
+                "i'm having a panic attack",
+                "i'm (struggling|not coping|falling apart|not doing well|spiralling|spiraling)",
+                "(everything|it|this) is too much",
+                "(help me|i need to|i want to) (calm down|settle|feel better|ground myself)",
+            ],
+            handler=steady,
+            slots={"feeling": FEELINGS},
+            examples=["I'm stressed", "I feel overwhelmed"],
+            priority=10,
+        )
+    )

@@ -1,0 +1,636 @@
+"""The rituals plugin: reminders that invite glimmers in on purpose.
+
+The practice grows with daily repetition and with routines that make room
+for glimmers (a minute of morning sun, an evening look back). This plugin
+keeps those as reminders in the journal: "remind me to look for glimmers at
+8am", "every evening at 9 ask me to reflect", "turn on the morning ritual".
+They are spoken while ``voiceglimmer run`` is listening; the speech loop
+asks the journal which are due and says :func:`reminder_speech` for each::
+
+    for reminder in journal.due_reminders(now):
+        say(reminder_speech(reminder))
+        journal.mark_reminder_fired(reminder.id, now)
+
+Times are read from ordinary speech ("8am", "7:30", "nine in the evening",
+"half past seven"). A time without am or pm is read by its context ("every
+evening at 9" is 9 pm; a reflection at 9 is 9 pm; otherwise 1 to 6 are
+afternoon and 7 to 11 morning), and the reply always says the time back with
+am or pm so a wrong guess is heard at once.
+
+Registered as the ``rituals`` plugin; adds the
+``voiceglimmer reminders`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from voiceglimmer import hookimpl
+from voiceglimmer.app import App, UserError
+from voiceglimmer.events import FollowUp, Reply
+from voiceglimmer.handle import Turn
+from voiceglimmer.intent import Intent
+from voiceglimmer.journal import WEEKDAYS, Journal, Reminder, days_of
+from voiceglimmer.wording import plural, reflect, spoken_list
+
+#: What each kind of reminder is for, as said in a confirmation ("I'll remind you to ...").
+KINDS = {
+    "look": "look for glimmers",
+    "reflect": "reflect on your day",
+    "savor": "savor a glimmer",
+    "morning": "take a minute of morning light",
+}
+MORNING_AT = time(8, 0)
+
+_SPEECH = {
+    "look": "A gentle nudge: is there a glimmer near you right now? Something you can see, "
+    "hear or feel that's a little bit good.",
+    "reflect": "It's time to look back on your day. Say let's reflect when you're ready.",
+    "savor": "A moment to savor: say savor my last glimmer, or remind me of a glimmer.",
+    "morning": "Good morning. If you can, take a minute in the light, by a window or outside, "
+    "and notice how it feels.",
+}
+
+
+def reminder_speech(reminder: Reminder) -> str:
+    """What the speech loop says when ``reminder`` is due."""
+    if reminder.kind in _SPEECH:
+        return _SPEECH[reminder.kind]
+    what = reflect(reminder.message).rstrip(" .") or "pause for a glimmer"
+    return f"A reminder you asked for: {what}."
+
+
+# -- reading times and days --------------------------------------------------------
+
+_NUM = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_MINUTES = {"fifteen": 15, "thirty": 30, "forty five": 45, "forty-five": 45, "oh five": 5}
+_H = r"(?:\d{1,2}|" + "|".join(_NUM) + ")"
+_M = r"(?::\d{2}|\.\d{2}|\s+(?:" + "|".join(_MINUTES) + r"|o'?clock))"
+_AMPM = r"(?:a\.?\s?m\.?|p\.?\s?m\.?)"
+_CONTEXT = r"(?:in the morning|in the afternoon|in the evening|at night|tonight)"
+_CLOCK = (
+    rf"(?:(?:(?:half|quarter) past|quarter to)\s+{_H}(?:\s*{_AMPM})?(?:\s+{_CONTEXT})?"
+    rf"|{_H}{_M}?(?:\s*{_AMPM})?(?:\s+{_CONTEXT})?|noon|midday|midnight)"
+)
+# A bare number is a time only after "at"; "7:30" or "8am" are times anywhere.
+_TIME_RE = re.compile(
+    rf"\b(?:at|around)\s+(?P<a>{_CLOCK})(?![\w:])"
+    rf"|\b(?P<b>{_H}(?::\d{{2}}|\.\d{{2}})(?:\s*{_AMPM})?|{_H}\s*{_AMPM}|noon|midday|midnight)"
+    rf"(?![\w:])",
+    re.IGNORECASE,
+)
+_DAY_NAMES = {
+    "monday": "mon",
+    "tuesday": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+}
+_DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+_NAMED_DAYS_RE = re.compile(
+    rf"\b(?:every|on|each)\s+(?P<days>{_DAY}(?:(?:\s*,\s*|\s+and\s+|\s+)(?:and\s+)?{_DAY})*)",
+    re.IGNORECASE,
+)
+_DAYS_RE = re.compile(
+    r"\b(?:(?:every|each|on)\s+(?:week\s?day|weekday)s?|weekdays)\b(?P<weekdays>)"
+    r"|\b(?:(?:every|each|on|at)\s+(?:the\s+)?weekends?|weekends)\b(?P<weekends>)"
+    r"|\b(?:every|each)\s+(?:single\s+)?(?:day|morning|evening|night|afternoon)\b"
+    r"|\bdaily\b|\bin the (?:morning|evening|afternoon)\b|\bat night\b|\btonight\b"
+    r"|\bmornings\b|\bevenings\b",
+    re.IGNORECASE,
+)
+_PM_HINT = re.compile(r"\b(evening|evenings|night|tonight|afternoon|pm|p\.m\.)\b", re.IGNORECASE)
+_AM_HINT = re.compile(r"\b(morning|mornings|am|a\.m\.)\b", re.IGNORECASE)
+
+
+class ReminderError(ValueError):
+    """Words that can't become a reminder, with the reason worded for the person."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A reminder as understood from words, before it is saved."""
+
+    kind: str
+    at: time | None
+    days: str
+    message: str
+
+
+def _number(word: str) -> int:
+    word = word.lower()
+    return _NUM[word] if word in _NUM else int(word)
+
+
+def parse_clock(phrase: str, context: str = "", kind: str = "") -> time:
+    """One spoken time ("8am", "7:30", "nine thirty pm", "half past seven") as a
+    wall-clock time; ``context`` (the whole sentence) and ``kind`` settle am or pm."""
+    said = " ".join(phrase.lower().replace("o'clock", "").replace("oclock", "").split())
+    if said in ("noon", "midday"):
+        return time(12, 0)
+    if said == "midnight":
+        return time(0, 0)
+    minute = 0
+    if m := re.match(rf"(half|quarter) past\s+({_H})(.*)", said):
+        hour, minute, rest = _number(m.group(2)), 30 if m.group(1) == "half" else 15, m.group(3)
+    elif m := re.match(rf"quarter to\s+({_H})(.*)", said):
+        hour, minute, rest = _number(m.group(1)) - 1, 45, m.group(2)
+        hour = 12 if hour == 0 else hour
+    elif m := re.match(rf"({_H})(?:[:.](\d{{2}})|\s+({'|'.join(_MINUTES)}))?(.*)", said):
+        hour = _number(m.group(1))
+        minute = int(m.group(2)) if m.group(2) else _MINUTES.get(m.group(3) or "", 0)
+        rest = m.group(4)
+    else:
+        raise ReminderError(f"I couldn't read {phrase!r} as a time. Try, for example: at 8 am.")
+    if hour > 23 or minute > 59:
+        raise ReminderError(f"{phrase} isn't a time of day. Try, for example: at 8 am.")
+    rest = rest.replace(" ", "").replace(".", "")
+    pm = rest.startswith("pm") or bool(_PM_HINT.search(rest))
+    am = rest.startswith("am") or "morning" in rest
+    if hour > 12 or hour == 0:
+        return time(hour % 24, minute)
+    if not (am or pm):
+        pm = bool(_PM_HINT.search(context)) and not _AM_HINT.search(context)
+        am = bool(_AM_HINT.search(context)) and not pm
+    if not (am or pm):
+        pm = kind == "reflect" or 1 <= hour <= 6
+    if pm:
+        return time(hour % 12 + 12, minute)
+    return time(hour % 12, minute)
+
+
+def _find_time(text: str) -> re.Match[str] | None:
+    return _TIME_RE.search(text)
+
+
+def _days(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The repeat pattern ('daily', 'weekdays', 'mon,thu'...) and where it was said."""
+    spans: list[tuple[int, int]] = []
+    days = "daily"
+    if m := _NAMED_DAYS_RE.search(text):
+        named = re.findall(_DAY, m.group("days"), re.IGNORECASE)
+        found = {_DAY_NAMES[d.lower().rstrip("s")] for d in named}
+        days = ",".join(d for d in WEEKDAYS if d in found)
+        spans.append(m.span())
+    for m in _DAYS_RE.finditer(text):
+        if m.group("weekdays") is not None:
+            days = "weekdays"
+        elif m.group("weekends") is not None:
+            days = "weekends"
+        spans.append(m.span())
+    return days, spans
+
+
+def _kind(what: str) -> tuple[str, str]:
+    """(kind, message) for what the person wants to be reminded of."""
+    words = what.lower()
+    if re.search(r"\b(reflect|reflection|look back|review (?:my|the) day)\b", words):
+        return "reflect", ""
+    if re.search(r"\bglimmers?\b", words) and re.search(
+        r"\b(look|notice|find|spot|watch|search|keep an eye|catch|log|note)\b", words
+    ):
+        return "look", ""
+    if re.fullmatch(r"(?:to\s+)?savou?r(?:\s+(?:a|my|one)?\s*glimmers?)?", words.strip()):
+        return "savor", ""
+    return "custom", what
+
+
+_WHAT_RE = re.compile(
+    r"\b(?:me|us)\s+to\s+(?P<a>.+)$|\bto\s+(?P<b>.+)$|\b(?:about|of)\s+(?P<c>.+)$",
+    re.IGNORECASE,
+)
+_LEFTOVER = re.compile(
+    r"^(?:and|then|please|to|,|\s)+|(?:\s|,|\.|!|\?|\band\b|\bplease\b|\bthen\b)+$",
+    re.IGNORECASE,
+)
+
+
+def parse_request(text: str) -> Request:
+    """A reminder from one sentence; ``at`` is None when no time was said."""
+    text = " ".join(text.replace("\u2019", "'").split())
+    found = _find_time(text)
+    days, day_spans = _days(text)
+    m = _WHAT_RE.search(text)
+    what = ""
+    if m:
+        start = m.start(next(g for g in ("a", "b", "c") if m.group(g) is not None))
+        # cut the time and the days out of the part that says what to do
+        cuts = [s for s in [*day_spans, *([found.span()] if found else [])] if s[1] > start]
+        pieces, position = [], start
+        for a, b in sorted(cuts):
+            if a >= position:
+                pieces.append(text[position:a])
+                position = b
+        pieces.append(text[position:])
+        what = " ".join(" ".join(pieces).split())
+        what = re.sub(r"\b(?:every|each|on|at)\s*$", "", what).strip()
+        previous = None
+        while previous != what:
+            previous, what = what, _LEFTOVER.sub("", what).strip()
+        # "ask me to reflect" said before the time: "... to reflect every evening at 9"
+        what = re.sub(r"^(?:ask|remind|tell|nudge|prompt)\s+me\s+to\s+", "", what, flags=re.I)
+    kind, message = _kind(what) if what else ("look", "")
+    at = None
+    if found:
+        phrase = found.group("a") or found.group("b")
+        at = parse_clock(phrase, context=text, kind=kind)
+    return Request(kind=kind, at=at, days=days, message=message)
+
+
+# -- saying reminders ---------------------------------------------------------------
+
+
+def say_time(at: time) -> str:
+    """'8 am', '7:30 am', '9 pm', 'noon', 'midnight'."""
+    if at == time(12, 0):
+        return "noon"
+    if at == time(0, 0):
+        return "midnight"
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes} {'am' if at.hour < 12 else 'pm'}"
+
+
+def say_days(days: str) -> str:
+    """'every day', 'on weekdays', 'at weekends', 'every Monday and Thursday'."""
+    key = days.strip().lower()
+    if key == "daily":
+        return "every day"
+    if key == "weekdays":
+        return "on weekdays"
+    if key == "weekends":
+        return "at weekends"
+    names = {v: k.capitalize() for k, v in _DAY_NAMES.items()}
+    return "every " + spoken_list([names[d] for d in days_of(days)])
+
+
+def say_what(reminder: Reminder | Request) -> str:
+    if reminder.kind in KINDS:
+        return KINDS[reminder.kind]
+    return reflect(reminder.message).rstrip(" .") or "pause for a glimmer"
+
+
+def describe(reminder: Reminder) -> str:
+    """'at 8 am every day, to look for glimmers'."""
+    return f"at {say_time(reminder.at)} {say_days(reminder.days)}, to {say_what(reminder)}"
+
+
+# -- by voice -------------------------------------------------------------------------
+
+
+def _save(turn: Turn, request: Request, at: time) -> Reply:
+    for existing in turn.journal.reminders():
+        if (existing.kind, existing.at, existing.days, existing.message) == (
+            request.kind,
+            at,
+            request.days,
+            request.message,
+        ):
+            return Reply.say(
+                f"You already have that one: {describe(existing)}.",
+                data={"reminder_id": existing.id},
+            )
+    reminder = turn.journal.add_reminder(
+        request.kind, at, created_at=turn.now, message=request.message, days=request.days
+    )
+    return Reply.say(
+        f"Okay. {say_days(reminder.days).capitalize()} at {say_time(reminder.at)}, "
+        f"I'll remind you to {say_what(reminder)}.",
+        data={"reminder_id": reminder.id, "at": f"{reminder.at:%H:%M}", "days": reminder.days},
+    )
+
+
+def add_reminder(turn: Turn) -> Reply:
+    try:
+        request = parse_request(turn.utterance.text)
+    except ReminderError as exc:
+        return Reply.say(str(exc))
+    if request.at is not None:
+        return _save(turn, request, request.at)
+
+    def when(answer: Turn, tries: int = 1) -> Reply:
+        text = answer.slots["answer"]
+        found = _find_time(text) or _find_time(f"at {text}")
+        if found is None:
+            if tries >= 2:
+                return Reply.say("I still didn't catch a time, so I've left it for now.")
+            return Reply.say(
+                "I didn't catch a time. Try, for example: at 8 am.",
+                follow_up=FollowUp(
+                    on_answer=lambda a: when(a, tries + 1), kind="text", name="when"
+                ),
+            )
+        try:
+            at = parse_clock(found.group("a") or found.group("b"), context=text, kind=request.kind)
+        except ReminderError as exc:
+            return Reply.say(str(exc))
+        return _save(answer, request, at)
+
+    return Reply.say(
+        f"What time should I remind you to {say_what(request)}?",
+        follow_up=FollowUp(on_answer=when, kind="text", name="when"),
+    )
+
+
+def _listing(reminders: list[Reminder]) -> str:
+    """Reminders read one after another; semicolons, since each has a comma inside."""
+    lines = [describe(r) for r in reminders]
+    return "; ".join(lines[:-1]) + ("; and " if len(lines) > 1 else "") + lines[-1]
+
+
+def list_reminders(turn: Turn) -> Reply:
+    reminders = turn.journal.reminders(enabled_only=True)
+    if not reminders:
+        return Reply.say(
+            "You don't have any reminders. You could say: remind me to look for glimmers at 8 am.",
+            data={"count": 0},
+        )
+    return Reply.say(
+        f"You have {plural(len(reminders), 'reminder')}: {_listing(reminders)}.",
+        data={"count": len(reminders), "ids": [r.id for r in reminders]},
+    )
+
+
+def matching(journal: Journal, which: str) -> list[Reminder]:
+    """The reminders ``which`` describes: "the 8am one", "number 2", "the reflection one"."""
+    reminders = journal.reminders()
+    text = which.lower()
+    if m := re.search(r"\b(?:number|no\.?|#)\s*(\d+)\b", text):
+        return [r for r in reminders if r.id == int(m.group(1))]
+    if re.search(r"\b(all|every|each)\b", text):
+        return reminders
+    found = _find_time(text) or _find_time(f"at {text}")
+    if found:
+        phrase = (found.group("a") or found.group("b")).lower()
+        explicit = re.search(rf"{_AMPM}|noon|midnight|midday|\d{{2}}:", phrase) or _PM_HINT.search(
+            text
+        )
+        at = parse_clock(phrase, context=text)
+        if explicit:
+            reminders = [r for r in reminders if r.at == at]
+        else:  # "the 8 o'clock one" means 8 am or 8 pm, whichever there is
+            reminders = [
+                r for r in reminders if r.at.minute == at.minute and r.at.hour % 12 == at.hour % 12
+            ]
+    kinds = {
+        "reflect": r"\breflect(?:ion|ing)?\b",
+        "look": r"\b(?:look|looking|glimmers?)\b",
+        "morning": r"\b(?:morning ritual|ritual|sun|sunlight|light)\b",
+        "savor": r"\bsavou?r(?:ing)?\b",
+    }
+    for kind, pattern in kinds.items():
+        if re.search(pattern, text):
+            same = [r for r in reminders if r.kind == kind]
+            if same:
+                return same
+    if re.search(r"\bmorning\b", text):
+        reminders = [r for r in reminders if r.at.hour < 12]
+    elif re.search(r"\b(evening|night|afternoon)\b", text):
+        reminders = [r for r in reminders if r.at.hour >= 12]
+    words = set(re.findall(r"[a-z]{3,}", text)) - {"the", "reminder", "reminders", "one", "that"}
+    custom = [r for r in reminders if words & set(re.findall(r"[a-z]{3,}", r.message.lower()))]
+    return custom or (reminders if found or re.search(r"morning|evening|night", text) else [])
+
+
+def _remove(turn: Turn, reminders: list[Reminder]) -> Reply:
+    for r in reminders:
+        turn.journal.remove_reminder(r.id)
+    if len(reminders) == 1:
+        return Reply.say(
+            f"Okay, I removed the reminder {describe(reminders[0])}.",
+            data={"removed": [reminders[0].id]},
+        )
+    return Reply.say(
+        f"Okay, I removed {plural(len(reminders), 'reminder')}.",
+        data={"removed": [r.id for r in reminders]},
+    )
+
+
+def cancel_reminder(turn: Turn) -> Reply:
+    which = turn.slots.get("which", "")
+    all_of_them = bool(re.search(r"\ball\b", turn.utterance.text.lower()))
+    everything = turn.journal.reminders()
+    if not everything:
+        return Reply.say("You don't have any reminders to cancel.")
+    found = everything if all_of_them else matching(turn.journal, which) if which else everything
+    if not found:
+        return Reply.say(
+            f"I couldn't find that reminder. {list_reminders(turn).text}",
+            data={"removed": []},
+        )
+    if len(found) == 1 and not all_of_them:
+        return _remove(turn, found)
+
+    def confirm(answer: Turn) -> Reply:
+        if answer.slots["answer"] != "yes":
+            return Reply.say("Okay, I kept them.")
+        return _remove(answer, found)
+
+    listed = _listing(found)
+    which_ones = "both reminders" if len(found) == 2 else f"all {len(found)} reminders"
+    if len(found) == 1:
+        which_ones = "your only reminder"
+    return Reply.say(
+        f"Remove {which_ones}: {listed}?",
+        follow_up=FollowUp(on_answer=confirm, name="remove"),
+    )
+
+
+def morning_on(turn: Turn) -> Reply:
+    said = turn.slots.get("time")
+    at = MORNING_AT
+    if said:
+        found = _find_time(f"at {said}")
+        if found is None:
+            return Reply.say(f"I couldn't read {said!r} as a time. Try: at 7 am.")
+        try:
+            at = parse_clock(found.group("a") or found.group("b"), context="morning")
+        except ReminderError as exc:
+            return Reply.say(str(exc))
+    existing = [r for r in turn.journal.reminders() if r.kind == "morning"]
+    for r in existing:
+        turn.journal.remove_reminder(r.id)
+    reminder = turn.journal.add_reminder("morning", at, created_at=turn.now)
+    return Reply.say(
+        f"The morning ritual is on: every day at {say_time(at)}, "
+        "a nudge to take a minute of morning light.",
+        data={"reminder_id": reminder.id, "at": f"{at:%H:%M}"},
+    )
+
+
+def morning_off(turn: Turn) -> Reply:
+    existing = [r for r in turn.journal.reminders() if r.kind == "morning"]
+    if not existing:
+        return Reply.say("The morning ritual isn't on.")
+    for r in existing:
+        turn.journal.remove_reminder(r.id)
+    return Reply.say("Okay, the morning ritual is off.", data={"removed": [r.id for r in existing]})
+
+
+@hookimpl
+def register_intents(register):
+    nudge = "(ask|remind|tell|nudge|prompt|invite)"
+    register(
+        Intent(
+            name="add_reminder",
+            templates=[
+                "remind me (to|at|every|each|on|in the|daily) {request}",
+                "(set|add|create|make|give me) a [daily] reminder {request}",
+                f"(every|each|at|on) {{when}} {nudge} me to {{what}}",
+                f"{nudge} me to {{what}} (every|each|at|on) {{when}}",
+                f"{nudge} me [to] (every|each) {{when}}",
+            ],
+            handler=add_reminder,
+            examples=[
+                "Remind me to look for glimmers at 8am",
+                "Every evening at 9, ask me to reflect",
+            ],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="list_reminders",
+            templates=[
+                "what reminders (do i have|have i got|are there|are set|did i set)",
+                "(list|show|read|tell) [me] [all] my reminders",
+                "(do i have|have i got) any reminders",
+                "which reminders (do i have|are on|are set)",
+                "my reminders",
+            ],
+            handler=list_reminders,
+            examples=["What reminders do I have?"],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="cancel_reminder",
+            templates=[
+                "(cancel|remove|delete|stop|turn off|drop|clear) [the|my|that] {which} reminder",
+                "(cancel|remove|delete|stop|turn off|drop|clear) [the|my|that] reminder "
+                "[for|at|to|about|number] {which}",
+                "(cancel|remove|delete|stop|clear) [all] [of] my reminders",
+                "(cancel|remove|delete|stop|clear) all [the] reminders",
+                "(cancel|remove|delete|stop|turn off|drop|clear) [the|my|that] reminder",
+                "no more {which} reminders",
+            ],
+            handler=cancel_reminder,
+            examples=["Cancel the 8am reminder"],
+            priority=10,
+        )
+    )
+    ritual = "[the|a|my] morning (ritual|routine)"
+    register(
+        Intent(
+            name="morning_on",
+            templates=[
+                f"(turn|switch) on {ritual} [at {{time}}]",
+                f"(start|begin|enable|set up) {ritual} [at {{time}}]",
+                f"(turn|switch) {ritual} on [at {{time}}]",
+            ],
+            handler=morning_on,
+            examples=["Turn on the morning ritual"],
+            priority=10,
+        )
+    )
+    register(
+        Intent(
+            name="morning_off",
+            templates=[
+                f"(turn|switch) off {ritual}",
+                f"(stop|end|disable|cancel) {ritual}",
+                f"(turn|switch) {ritual} off",
+            ],
+            handler=morning_off,
+            examples=["Turn off the morning ritual"],
+            priority=10,
+        )
+    )
+
+
+# -- voiceglimmer reminders ------------------------------------------------------------
+
+
+def _row(reminder: Reminder) -> str:
+    off = "" if reminder.enabled else "  (off)"
+    days = say_days(reminder.days)
+    return f"#{reminder.id:<4}{reminder.at:%H:%M}  {days:<22}{say_what(reminder)}{off}"
+
+
+def list_command(args: argparse.Namespace, app: App) -> int:
+    reminders = app.journal.reminders()
+    if not reminders:
+        print('No reminders. Add one with: voiceglimmer reminders add "at 8am look for glimmers"')
+        return 0
+    for reminder in reminders:
+        print(_row(reminder))
+    return 0
+
+
+def remove_command(args: argparse.Namespace, app: App) -> int:
+    reminder = app.journal.reminder(args.id)
+    if reminder is None or not app.journal.remove_reminder(args.id):
+        raise UserError(f"There is no reminder #{args.id}. `voiceglimmer reminders` lists them.")
+    print(f"Removed reminder #{reminder.id}: {describe(reminder)}.")
+    return 0
+
+
+def add_command(args: argparse.Namespace, app: App) -> int:
+    words = " ".join(args.words)
+    try:
+        request = parse_request(words if re.search(r"\bto\b", words) else f"to {words}")
+    except ReminderError as exc:
+        raise UserError(str(exc)) from exc
+    if request.at is None:
+        raise UserError(f'No time in "{words}". Say when, e.g. "at 8am look for glimmers".')
+    reminder = app.journal.add_reminder(
+        request.kind, request.at, created_at=app.clock(), message=request.message, days=request.days
+    )
+    print(f"Added {_row(reminder)}")
+    return 0
+
+
+@hookimpl
+def register_commands(subparsers):
+    p = subparsers.add_parser(
+        "reminders",
+        help="list reminders (spoken while `voiceglimmer run` listens), add or remove one",
+        description="Reminders are spoken while `voiceglimmer run` is listening.",
+    )
+    p.set_defaults(func=list_command)
+    sub = p.add_subparsers(dest="reminders_command", metavar="SUBCOMMAND")
+    sub.add_parser("list", help="list reminders (the default)").set_defaults(func=list_command)
+    remove = sub.add_parser("remove", help="remove a reminder by its number")
+    remove.add_argument("id", type=int, help="the number `voiceglimmer reminders` shows")
+    remove.set_defaults(func=remove_command)
+    add = sub.add_parser("add", help='add one from words, e.g. "every evening at 9 reflect"')
+    add.add_argument("words", nargs="+", help="when and what, as you would say it")
+    add.set_defaults(func=add_command)
+
+
+@hookimpl
+def announcements(now, journal):
+    """Due reminders, spoken once each by a running voice loop."""
+    due = journal.due_reminders(now)
+    for reminder in due:
+        journal.mark_reminder_fired(reminder.id, now)
+    return [reminder_speech(r) for r in due]
