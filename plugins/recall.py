@@ -171,16 +171,16 @@ def count_glimmers(turn: Turn) -> Reply:
 def search_glimmers(turn: Turn) -> Reply:
     topic = turn.slots["topic"].rstrip("?.! ")
     words = [w for w in topic.lower().split() if w not in STOPWORDS]
-    found = turn.journal.search(words) if words else []
-    if not found:
+    total = turn.journal.search_count(words) if words else 0
+    if not total:
         return Reply.say(f"I didn't find any glimmers about {reflect(topic)}.", data={"count": 0})
-    newest = ", newest first" if len(found) > 1 else ""
-    opening = f"I found {plural(len(found), 'glimmer')} about {reflect(topic)}{newest}:"
+    newest = ", newest first" if total > 1 else ""
+    opening = f"I found {plural(total, 'glimmer')} about {reflect(topic)}{newest}:"
     return _batch_reply(
         turn,
         opening,
-        len(found),
-        lambda limit, offset: found[offset : offset + limit],
+        total,
+        lambda limit, offset: turn.journal.search(words, limit=limit, offset=offset),
         span_days=True,
     )
 

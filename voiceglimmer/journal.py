@@ -449,8 +449,8 @@ class Journal:
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM glimmers").fetchone()[0])
 
-    def search(self, words: Iterable[str], *, limit: int = -1) -> list[Glimmer]:
-        """Newest glimmers containing all the words (stemmed), else any of them."""
+    def _match(self, words: Iterable[str]) -> tuple[str, int] | None:
+        """The FTS query for the words (all of them, else any) and how many it finds."""
         # letters, digits and combining marks (Devanagari and Thai vowel signs are marks)
         words = [
             w
@@ -461,16 +461,32 @@ class Journal:
             if w
         ]
         if not words:
-            return []
+            return None
         for joiner in ("AND", "OR"):
-            rows = self._db.execute(
-                f"SELECT {_GLIMMER_COLUMNS} FROM glimmers_fts f JOIN glimmers g ON g.id = f.rowid "
-                "WHERE glimmers_fts MATCH ? ORDER BY g.created_ts DESC, g.id DESC LIMIT ?",
-                (_fts_query(words, joiner), limit),
-            ).fetchall()
-            if rows or len(words) == 1:
-                return [_glimmer(r) for r in rows]
-        return []
+            query = _fts_query(words, joiner)
+            found = self._db.execute(
+                "SELECT count(*) FROM glimmers_fts WHERE glimmers_fts MATCH ?", (query,)
+            ).fetchone()[0]
+            if found or len(words) == 1:
+                return query, int(found)
+        return None
+
+    def search_count(self, words: Iterable[str]) -> int:
+        """How many glimmers ``search`` would find, without reading them."""
+        match = self._match(words)
+        return match[1] if match else 0
+
+    def search(self, words: Iterable[str], *, limit: int = -1, offset: int = 0) -> list[Glimmer]:
+        """Newest glimmers containing all the words (stemmed), else any of them."""
+        match = self._match(words)
+        if not match or not match[1]:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers_fts f JOIN glimmers g ON g.id = f.rowid "
+            "WHERE glimmers_fts MATCH ? ORDER BY g.created_ts DESC, g.id DESC LIMIT ? OFFSET ?",
+            (match[0], limit, offset),
+        )
+        return [_glimmer(r) for r in rows]
 
     def random(self, rng: random.Random) -> Glimmer | None:
         total = self.count()
