@@ -39,8 +39,8 @@ LONG_REQUEST = "a long savor"
 #: Quiet after a short request: the endpoint (~1 s with the Korean model), the
 #: reply (which reads the same span of input, listening for "stop"), a margin.
 SHORT_GAP = 7.0
-#: The search reads five glimmers and offers more: about 15 s of speech.
-GAPS = {"any glimmers about the sea": 18.0}
+#: The search reads five glimmers and offers more: about 20 s of speech.
+GAPS = {"any glimmers about the sea": 24.0}
 LONG_GAP = 3.0
 ENDPOINT = 1.6
 ENGINES = ("pyttsx3", "piper")

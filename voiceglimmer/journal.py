@@ -481,9 +481,13 @@ class Journal:
         match = self._match(words)
         if not match or not match[1]:
             return []
+        # Sort and cut the ids first; the savoring columns only for the rows returned.
         rows = self._db.execute(
-            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers_fts f JOIN glimmers g ON g.id = f.rowid "
-            "WHERE glimmers_fts MATCH ? ORDER BY g.created_ts DESC, g.id DESC LIMIT ? OFFSET ?",
+            f"SELECT {_GLIMMER_COLUMNS} FROM ("
+            "SELECT g.id AS id, g.created_ts AS ts FROM glimmers_fts f "
+            "JOIN glimmers g ON g.id = f.rowid WHERE glimmers_fts MATCH ? "
+            "ORDER BY g.created_ts DESC, g.id DESC LIMIT ? OFFSET ?"
+            ") m JOIN glimmers g ON g.id = m.id ORDER BY m.ts DESC, m.id DESC",
             (match[0], limit, offset),
         )
         return [_glimmer(r) for r in rows]
