@@ -78,7 +78,7 @@ def _confirm(turn: Turn, text: str) -> Reply:
     words = quote(reflect(glimmer.text))
     reply = Reply.say(f"Saved: {words}.", glimmer_id=glimmer.id)
     if turn.can_route("savor it"):
-        reply.segments.extend(Reply.say("Would you like to savor it for a moment?").segments)
+        reply.add("Would you like to savor it for a moment?")
         reply.follow_up = FollowUp(on_answer=_maybe_savor, name="savor")
     return reply
 

@@ -111,11 +111,9 @@ def _batch_reply(
         data={"count": total, "read": [g.id for g in glimmers], "remaining": remaining},
     )
     if remaining > 0:
-        reply.segments.extend(
-            Reply.say(
-                f"There {'is' if remaining == 1 else 'are'} {remaining} more. "
-                "Would you like to hear them?"
-            ).segments
+        reply.add(
+            f"There {'is' if remaining == 1 else 'are'} {remaining} more. "
+            "Would you like to hear them?"
         )
 
         def more(answer: Turn) -> Reply:

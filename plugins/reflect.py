@@ -155,7 +155,7 @@ def _then_offer_note(turn: Turn, reply: Reply, glimmer_id: int | None) -> Reply:
     follow_up = reply.follow_up
     if follow_up is None:
         question, reply.follow_up = _note_offer(glimmer_id)
-        reply.segments.extend(Reply.say(question).segments)
+        reply.add(question)
         return reply
     original = follow_up.on_answer
 

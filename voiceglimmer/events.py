@@ -8,7 +8,7 @@ plugin wrote it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -94,8 +94,9 @@ class Reply:
             total += words / (120 if s.pace == "slow" else 165) * 60 + s.pause
         return total
 
-    def extend(self, segments: Iterable[Segment]) -> Reply:
-        self.segments.extend(segments)
+    def add(self, *lines: str) -> Reply:
+        """Append plain sentences, spoken at the ordinary pace (e.g. a closing question)."""
+        self.segments.extend(Segment(text=line) for line in lines if line)
         return self
 
 

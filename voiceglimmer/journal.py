@@ -365,15 +365,6 @@ class Journal:
         with closing(sqlite3.connect(target)) as copy:
             self._db.backup(copy)
 
-    def integrity_problems(self) -> list[str]:
-        """What PRAGMA integrity_check finds; empty when the file is sound."""
-        rows = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
-        return [] if rows == ["ok"] else rows
-
-    def checkpoint(self) -> None:
-        """Fold the write-ahead log into the main file (and truncate the log)."""
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
     @property
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
