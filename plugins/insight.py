@@ -4,6 +4,10 @@ Answers come from ``voiceglimmer.progress``, the same figures as ``stats`` and
 the report, so what is heard and what is read never disagree. Replies are
 short and plain: a streak is a fact to hear, not a score to be praised or
 scolded for, and a lapsed streak is met with an easy way back in.
+
+``progress`` and ``when`` are imported by the handlers that use them: every
+start of ``voiceglimmer`` imports this plugin, and ``progress`` alone would
+add a noticeable share to that start for questions most sessions never ask.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from voiceglimmer import hookimpl
 from voiceglimmer.events import Reply
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
-from voiceglimmer.progress import daily_counts, streaks, theme_counts
-from voiceglimmer.when import say_day
 from voiceglimmer.wording import plural, spoken_list
 
 #: Above recall's 0 and 1, so these exact questions are never read as a recall.
@@ -48,6 +50,9 @@ def _on(day: str) -> str:
 
 
 def streak(turn: Turn) -> Reply:
+    from voiceglimmer.progress import daily_counts, streaks  # deferred: see the docstring
+    from voiceglimmer.when import say_day
+
     now = turn.now
     today = now.date()
     s = streaks(daily_counts(turn.journal, now), today)
@@ -92,6 +97,8 @@ def streak(turn: Turn) -> Reply:
 
 
 def themes(turn: Turn) -> Reply:
+    from voiceglimmer.progress import theme_counts  # deferred: see the module docstring
+
     counts = theme_counts(turn.journal, turn.now)
     data = {"themes": [{"tag": tag, "count": n} for tag, n in counts]}
     if not counts:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from functools import cache
 
 from voiceglimmer import hookimpl
 from voiceglimmer.app import App, UserError
@@ -64,12 +65,19 @@ _TOPIC_STOPWORDS = frozenset(
      "was", "were", "is", "one"}
 )  # fmt: skip
 
-# "it was the sunlight" -> "the sunlight": the answer to "What was it?".
-_ANSWER_PREFIX = re.compile(
-    r"^(?:(?:well|so|oh|um+|uh+)[\s,]+)*(?:it was|it's|it is|that was|the glimmer was|"
-    r"my glimmer was|i noticed|i saw|i had|i felt)\b[\s,:-]*",
-    re.IGNORECASE,
-)
+
+@cache
+def _answer_prefix() -> re.Pattern[str]:
+    """The lead-in to the answer to "What was it?": "it was the sunlight" -> "the sunlight".
+
+    Compiled on first use, not at import: every start of voiceglimmer imports
+    this plugin, and few sessions ever ask the question.
+    """
+    return re.compile(
+        r"^(?:(?:well|so|oh|um+|uh+)[\s,]+)*(?:it was|it's|it is|that was|the glimmer was|"
+        r"my glimmer was|i noticed|i saw|i had|i felt)\b[\s,:-]*",
+        re.IGNORECASE,
+    )
 
 
 def _confirm(turn: Turn, text: str) -> Reply:
@@ -100,7 +108,7 @@ def ask_for_glimmer(turn: Turn) -> Reply:
 
 
 def _take_answer(turn: Turn) -> Reply:
-    text = _ANSWER_PREFIX.sub("", turn.slots["answer"]).strip()
+    text = _answer_prefix().sub("", turn.slots["answer"]).strip()
     if not text:
         return ask_for_glimmer(turn)
     return _confirm(turn, text)

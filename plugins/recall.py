@@ -3,19 +3,25 @@
 Replies are written to be listened to: a count first, natural dates, and at
 most a handful of glimmers read at once with an offer to go on, because a
 long list read aloud is hard to take in.
+
+``voiceglimmer.when`` (date phrases, a module of compiled patterns) is imported
+by the handlers that use it, so a start that never recalls doesn't pay for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from voiceglimmer import hookimpl
 from voiceglimmer.events import FollowUp, Glimmer, Reply
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
-from voiceglimmer.when import Span, WhenError, parse_span, say_day
 from voiceglimmer.wording import plural, reflect, spoken_list
+
+if TYPE_CHECKING:
+    from voiceglimmer.when import Span
 
 BATCH = 5
 NOTE = "(have|notice|noticed|log|logged|note|noted|save|saved|find|found|get|catch|had)"
@@ -64,6 +70,8 @@ LATEST_TEMPLATES = [
 
 
 def _when(turn: Turn) -> Span | Reply:
+    from voiceglimmer.when import WhenError, parse_span  # deferred: see the module docstring
+
     try:
         return parse_span(turn.slots["when"], turn.now)
     except WhenError as exc:
@@ -72,6 +80,8 @@ def _when(turn: Turn) -> Span | Reply:
 
 def _on_day(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'on Monday', 'on Monday the 3rd of November'."""
+    from voiceglimmer.when import say_day  # deferred: see the module docstring
+
     day = say_day(glimmer.created_at.astimezone(turn.now.tzinfo).date(), turn.now.date())
     return day if day in ("today", "yesterday") else f"on {day}"
 

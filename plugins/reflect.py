@@ -6,13 +6,15 @@ lets it land a second time. A day with no glimmers gets one gentle question,
 not a lesson. Each step is one short question, and "no" or "skip" always
 moves on, so the reflection never feels like a form to fill in.
 
-Registered as the ``reflect`` plugin.
+Registered as the ``reflect`` plugin. ``voiceglimmer.when`` is imported where
+today's glimmers are looked up, so starting the assistant doesn't pay for it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from voiceglimmer_plugins.savor_script import _forms
 
@@ -21,7 +23,6 @@ from voiceglimmer.crisis import reply_if_crisis
 from voiceglimmer.events import FollowUp, Glimmer, Reply
 from voiceglimmer.handle import Turn, yes_or_no
 from voiceglimmer.intent import Intent
-from voiceglimmer.when import parse_span
 from voiceglimmer.wording import plural, quote, reflect
 
 #: Read back at most this many of today's glimmers before "and N more".
@@ -50,17 +51,36 @@ _STOP = frozenset(
      "guess", "glimmer", "most", "number", "stayed", "you", "your", "is", "just", "oh", "um",
      "well", "so", "like", "definitely", "which", "from", "today", "when"}
 )  # fmt: skip
-_NONE = re.compile(
-    r"^(?:no|nope|nah|nothing|none|neither|not really|not today|not that i|not one|"
-    r"i can'?t think|i cannot think|can'?t think|there wasn'?t|i don'?t know|dunno|no idea|"
-    r"skip|pass|not sure)\b"
-)
-_ALL = re.compile(r"^(?:all|both|every one|everything|each)\b")
-_ANSWER_PREFIX = re.compile(
-    r"^(?:(?:yes|yeah|yep|well|so|oh|um+|uh+|maybe|i guess|actually|hmm)[\s,.!-]+)*"
-    r"(?:it was|it's|it is|that was|there was|i noticed|i saw|i had|i felt|when)?\b[\s,:-]*",
-    re.IGNORECASE,
-)
+
+
+# The patterns below are compiled on first use rather than at import: every start
+# of voiceglimmer imports this plugin, and most sessions never reflect.
+
+
+@cache
+def _none() -> re.Pattern[str]:
+    """Answers that mean "there was nothing" or "skip"."""
+    return re.compile(
+        r"^(?:no|nope|nah|nothing|none|neither|not really|not today|not that i|not one|"
+        r"i can'?t think|i cannot think|can'?t think|there wasn'?t|i don'?t know|dunno|no idea|"
+        r"skip|pass|not sure)\b"
+    )
+
+
+@cache
+def _all() -> re.Pattern[str]:
+    """Answers that choose every glimmer read back."""
+    return re.compile(r"^(?:all|both|every one|everything|each)\b")
+
+
+@cache
+def _answer_prefix() -> re.Pattern[str]:
+    """The filler before the answer itself: "yeah, it was ..." -> "..."."""
+    return re.compile(
+        r"^(?:(?:yes|yeah|yep|well|so|oh|um+|uh+|maybe|i guess|actually|hmm)[\s,.!-]+)*"
+        r"(?:it was|it's|it is|that was|there was|i noticed|i saw|i had|i felt|when)?\b[\s,:-]*",
+        re.IGNORECASE,
+    )
 
 
 def _words(text: str) -> list[str]:
@@ -76,6 +96,8 @@ def _cap(text: str) -> str:
 
 
 def _today(turn: Turn) -> list[Glimmer]:
+    from voiceglimmer.when import parse_span  # deferred: see the module docstring
+
     span = parse_span("today", turn.now)
     return turn.journal.between(span.start, span.end)
 
@@ -110,7 +132,7 @@ def match_answer(answer: str, glimmers: Sequence[Glimmer]) -> Glimmer | None:
 
 
 def _is_none(text: str) -> bool:
-    return bool(_NONE.match(" ".join(_words(text)))) or yes_or_no(text) is False
+    return bool(_none().match(" ".join(_words(text)))) or yes_or_no(text) is False
 
 
 # -- the note at the end ---------------------------------------------------------
@@ -214,7 +236,7 @@ def _which(glimmers: Sequence[Glimmer]) -> Callable[[Turn], Reply]:
         found = match_answer(text, today)
         if found is not None:
             return _chosen(turn, found)
-        if _ALL.match(" ".join(_words(text))):
+        if _all().match(" ".join(_words(text))):
             question, follow_up = _note_offer(None)
             return Reply.say("All of them, then. A good day for glimmers.", question,
                              follow_up=follow_up)  # fmt: skip
@@ -229,7 +251,7 @@ def _which(glimmers: Sequence[Glimmer]) -> Callable[[Turn], Reply]:
 
 def _offer_to_save(text: str) -> Reply:
     """An answer that isn't one of today's glimmers may be a new one."""
-    words = _ANSWER_PREFIX.sub("", text).strip() or text
+    words = _answer_prefix().sub("", text).strip() or text
 
     def answered(turn: Turn) -> Reply:
         if turn.slots["answer"] != "yes":
@@ -264,7 +286,7 @@ def _find_one(turn: Turn) -> Reply:
             question,
             follow_up=follow_up,
         )
-    words = _ANSWER_PREFIX.sub("", text).strip() or text
+    words = _answer_prefix().sub("", text).strip() or text
     glimmer = turn.save_glimmer(words)
     return _offer_savor(
         turn, glimmer, f"Saved: {quote(_said(glimmer))}. Glad you found it.", again=False

@@ -11,7 +11,8 @@ because a list is too much to take in when things are hard.
 Words that may mean crisis never reach this plugin: the crisis intent
 (:mod:`voiceglimmer.crisis`) outranks it and points to real help instead.
 
-Registered as the ``resourcing`` plugin.
+Registered as the ``resourcing`` plugin. ``voiceglimmer.when`` is imported
+where a day is named, so starting the assistant doesn't pay for it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
 from voiceglimmer.journal import CalmRating
-from voiceglimmer.when import say_day
 from voiceglimmer.wording import reflect
 
 #: A savoring "helped" when it ended at least this settled, or rose by this much.
@@ -106,6 +106,8 @@ def pick(turn: Turn) -> tuple[Glimmer | None, str]:
 
 def _noted(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'Monday', 'Thursday the 6th of August'."""
+    from voiceglimmer.when import say_day  # deferred: see the module docstring
+
     return say_day(glimmer.created_at.astimezone(turn.now.tzinfo).date(), turn.now.date())
 
 

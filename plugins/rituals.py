@@ -12,10 +12,14 @@ asks the journal which are due and says :func:`reminder_speech` for each::
         journal.mark_reminder_fired(reminder.id, now)
 
 Times are read from ordinary speech ("8am", "7:30", "nine in the evening",
-"half past seven"). A time without am or pm is read by its context ("every
-evening at 9" is 9 pm; a reflection at 9 is 9 pm; otherwise 1 to 6 are
-afternoon and 7 to 11 morning), and the reply always says the time back with
-am or pm so a wrong guess is heard at once.
+"half past seven") by :mod:`voiceglimmer.when`, the same reading the rest of
+the app uses. A time without am or pm is read by its context ("every evening
+at 9" is 9 pm; a reflection at 9 is 9 pm; otherwise 1 to 6 are afternoon and
+7 to 12 morning or noon), and the reply always says the time back with am or
+pm so a wrong guess is heard at once.
+
+``voiceglimmer.when`` is imported by the handlers that read times, so a start
+that sets no reminder doesn't pay for it.
 
 Registered as the ``rituals`` plugin; adds the
 ``voiceglimmer reminders`` command.
@@ -24,6 +28,7 @@ Registered as the ``rituals`` plugin; adds the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import time
@@ -65,36 +70,6 @@ def reminder_speech(reminder: Reminder) -> str:
 
 # -- reading times and days --------------------------------------------------------
 
-_NUM = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_MINUTES = {"fifteen": 15, "thirty": 30, "forty five": 45, "forty-five": 45, "oh five": 5}
-_H = r"(?:\d{1,2}|" + "|".join(_NUM) + ")"
-_M = r"(?::\d{2}|\.\d{2}|\s+(?:" + "|".join(_MINUTES) + r"|o'?clock))"
-_AMPM = r"(?:a\.?\s?m\.?|p\.?\s?m\.?)"
-_CONTEXT = r"(?:in the morning|in the afternoon|in the evening|at night|tonight)"
-_CLOCK = (
-    rf"(?:(?:(?:half|quarter) past|quarter to)\s+{_H}(?:\s*{_AMPM})?(?:\s+{_CONTEXT})?"
-    rf"|{_H}{_M}?(?:\s*{_AMPM})?(?:\s+{_CONTEXT})?|noon|midday|midnight)"
-)
-# A bare number is a time only after "at"; "7:30" or "8am" are times anywhere.
-_TIME_RE = re.compile(
-    rf"\b(?:at|around)\s+(?P<a>{_CLOCK})(?![\w:])"
-    rf"|\b(?P<b>{_H}(?::\d{{2}}|\.\d{{2}})(?:\s*{_AMPM})?|{_H}\s*{_AMPM}|noon|midday|midnight)"
-    rf"(?![\w:])",
-    re.IGNORECASE,
-)
 _DAY_NAMES = {
     "monday": "mon",
     "tuesday": "tue",
@@ -105,20 +80,21 @@ _DAY_NAMES = {
     "sunday": "sun",
 }
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
-_NAMED_DAYS_RE = re.compile(
-    rf"\b(?:every|on|each)\s+(?P<days>{_DAY}(?:(?:\s*,\s*|\s+and\s+|\s+)(?:and\s+)?{_DAY})*)",
-    re.IGNORECASE,
+
+
+# Patterns are kept as strings and compiled by ``re`` (which caches them) on first use, not at
+# import: every plugin loads at start-up within one shared time budget, and these are needed only
+# once a reminder is being set.
+_NAMED_DAYS = (  # "every Monday and Thursday", "on Sundays"
+    rf"(?i)\b(?:every|on|each)\s+(?P<days>{_DAY}(?:(?:\s*,\s*|\s+and\s+|\s+)(?:and\s+)?{_DAY})*)"
 )
-_DAYS_RE = re.compile(
-    r"\b(?:(?:every|each|on)\s+(?:week\s?day|weekday)s?|weekdays)\b(?P<weekdays>)"
+_REPEATS = (  # the other ways to say how often: "on weekdays", "every evening", "daily"
+    r"(?i)\b(?:(?:every|each|on)\s+(?:week\s?day|weekday)s?|weekdays)\b(?P<weekdays>)"
     r"|\b(?:(?:every|each|on|at)\s+(?:the\s+)?weekends?|weekends)\b(?P<weekends>)"
     r"|\b(?:every|each)\s+(?:single\s+)?(?:day|morning|evening|night|afternoon)\b"
     r"|\bdaily\b|\bin the (?:morning|evening|afternoon)\b|\bat night\b|\btonight\b"
-    r"|\bmornings\b|\bevenings\b",
-    re.IGNORECASE,
+    r"|\bmornings\b|\bevenings\b"
 )
-_PM_HINT = re.compile(r"\b(evening|evenings|night|tonight|afternoon|pm|p\.m\.)\b", re.IGNORECASE)
-_AM_HINT = re.compile(r"\b(morning|mornings|am|a\.m\.)\b", re.IGNORECASE)
 
 
 class ReminderError(ValueError):
@@ -135,62 +111,42 @@ class Request:
     message: str
 
 
-def _number(word: str) -> int:
-    word = word.lower()
-    return _NUM[word] if word in _NUM else int(word)
+def _time_said(text: str) -> str | None:
+    """The words in ``text`` that say a time. A short answer or a name ("9", "the 8 one") has
+    no "at" before its number, so that is tried as well."""
+    from voiceglimmer.when import find_clock  # deferred: see the module docstring
+
+    for candidate in (text, f"at {text}"):
+        if span := find_clock(candidate):
+            return candidate[span[0] : span[1]]
+    return None
 
 
-def parse_clock(phrase: str, context: str = "", kind: str = "") -> time:
-    """One spoken time ("8am", "7:30", "nine thirty pm", "half past seven") as a
-    wall-clock time; ``context`` (the whole sentence) and ``kind`` settle am or pm."""
-    said = " ".join(phrase.lower().replace("o'clock", "").replace("oclock", "").split())
-    if said in ("noon", "midday"):
-        return time(12, 0)
-    if said == "midnight":
-        return time(0, 0)
-    minute = 0
-    if m := re.match(rf"(half|quarter) past\s+({_H})(.*)", said):
-        hour, minute, rest = _number(m.group(2)), 30 if m.group(1) == "half" else 15, m.group(3)
-    elif m := re.match(rf"quarter to\s+({_H})(.*)", said):
-        hour, minute, rest = _number(m.group(1)) - 1, 45, m.group(2)
-        hour = 12 if hour == 0 else hour
-    elif m := re.match(rf"({_H})(?:[:.](\d{{2}})|\s+({'|'.join(_MINUTES)}))?(.*)", said):
-        hour = _number(m.group(1))
-        minute = int(m.group(2)) if m.group(2) else _MINUTES.get(m.group(3) or "", 0)
-        rest = m.group(4)
-    else:
+def _reminder_time(phrase: str, context: str = "", kind: str = "") -> time:
+    """``phrase`` as the time a reminder fires; ``context`` (the whole sentence) and ``kind``
+    settle am or pm: a reflection is for the evening, and "at 3" is more likely tea than 3 am."""
+    from voiceglimmer.when import WhenError, parse_clock  # deferred: see the module docstring
+
+    try:
+        clock = parse_clock(phrase, context, pm_hours=range(1, 13 if kind == "reflect" else 7))
+    except WhenError:
+        said = re.sub(r"^(?:at|around)\s+", "", phrase, flags=re.IGNORECASE)
+        raise ReminderError(f"{said} isn't a time of day. Try, for example: at 8 am.") from None
+    if clock is None:
         raise ReminderError(f"I couldn't read {phrase!r} as a time. Try, for example: at 8 am.")
-    if hour > 23 or minute > 59:
-        raise ReminderError(f"{phrase} isn't a time of day. Try, for example: at 8 am.")
-    rest = rest.replace(" ", "").replace(".", "")
-    pm = rest.startswith("pm") or bool(_PM_HINT.search(rest))
-    am = rest.startswith("am") or "morning" in rest
-    if hour > 12 or hour == 0:
-        return time(hour % 24, minute)
-    if not (am or pm):
-        pm = bool(_PM_HINT.search(context)) and not _AM_HINT.search(context)
-        am = bool(_AM_HINT.search(context)) and not pm
-    if not (am or pm):
-        pm = kind == "reflect" or 1 <= hour <= 6
-    if pm:
-        return time(hour % 12 + 12, minute)
-    return time(hour % 12, minute)
-
-
-def _find_time(text: str) -> re.Match[str] | None:
-    return _TIME_RE.search(text)
+    return clock.at
 
 
 def _days(text: str) -> tuple[str, list[tuple[int, int]]]:
     """The repeat pattern ('daily', 'weekdays', 'mon,thu'...) and where it was said."""
     spans: list[tuple[int, int]] = []
     days = "daily"
-    if m := _NAMED_DAYS_RE.search(text):
+    if m := re.search(_NAMED_DAYS, text):
         named = re.findall(_DAY, m.group("days"), re.IGNORECASE)
         found = {_DAY_NAMES[d.lower().rstrip("s")] for d in named}
         days = ",".join(d for d in WEEKDAYS if d in found)
         spans.append(m.span())
-    for m in _DAYS_RE.finditer(text):
+    for m in re.finditer(_REPEATS, text):
         if m.group("weekdays") is not None:
             days = "weekdays"
         elif m.group("weekends") is not None:
@@ -213,27 +169,29 @@ def _kind(what: str) -> tuple[str, str]:
     return "custom", what
 
 
-_WHAT_RE = re.compile(
-    r"\b(?:me|us)\s+to\s+(?P<a>.+)$|\bto\s+(?P<b>.+)$|\b(?:about|of)\s+(?P<c>.+)$",
-    re.IGNORECASE,
+_WHAT = (  # where what to be reminded of starts: "remind me to ...", "a reminder about ..."
+    r"(?i)\b(?:me|us)\s+to\s+(?P<a>.+)$|\bto\s+(?P<b>.+)$|\b(?:about|of)\s+(?P<c>.+)$"
 )
-_LEFTOVER = re.compile(
-    r"^(?:and|then|please|to|,|\s)+|(?:\s|,|\.|!|\?|\band\b|\bplease\b|\bthen\b)+$",
-    re.IGNORECASE,
+_LEFTOVER = (  # joining words left at either end once the time and the days are cut out
+    r"(?i)^(?:and|then|please|to|,|\s)+|(?:\s|,|\.|!|\?|\band\b|\bplease\b|\bthen\b)+$"
 )
 
 
 def parse_request(text: str) -> Request:
     """A reminder from one sentence; ``at`` is None when no time was said."""
+    from voiceglimmer.when import find_clock  # deferred: see the module docstring
+
     text = " ".join(text.replace("\u2019", "'").split())
-    found = _find_time(text)
+    found = find_clock(text)
     days, day_spans = _days(text)
-    m = _WHAT_RE.search(text)
+    # the "to" of "at quarter to eight" doesn't start what to do, so the time is blanked first
+    time_from, time_to = found or (0, 0)
+    m = re.search(_WHAT, text[:time_from] + " " * (time_to - time_from) + text[time_to:])
     what = ""
     if m:
         start = m.start(next(g for g in ("a", "b", "c") if m.group(g) is not None))
         # cut the time and the days out of the part that says what to do
-        cuts = [s for s in [*day_spans, *([found.span()] if found else [])] if s[1] > start]
+        cuts = [s for s in [*day_spans, *([found] if found else [])] if s[1] > start]
         pieces, position = [], start
         for a, b in sorted(cuts):
             if a >= position:
@@ -244,14 +202,11 @@ def parse_request(text: str) -> Request:
         what = re.sub(r"\b(?:every|each|on|at)\s*$", "", what).strip()
         previous = None
         while previous != what:
-            previous, what = what, _LEFTOVER.sub("", what).strip()
+            previous, what = what, re.sub(_LEFTOVER, "", what).strip()
         # "ask me to reflect" said before the time: "... to reflect every evening at 9"
         what = re.sub(r"^(?:ask|remind|tell|nudge|prompt)\s+me\s+to\s+", "", what, flags=re.I)
     kind, message = _kind(what) if what else ("look", "")
-    at = None
-    if found:
-        phrase = found.group("a") or found.group("b")
-        at = parse_clock(phrase, context=text, kind=kind)
+    at = _reminder_time(text[found[0] : found[1]], text, kind) if found else None
     return Request(kind=kind, at=at, days=days, message=message)
 
 
@@ -328,8 +283,8 @@ def add_reminder(turn: Turn) -> Reply:
 
     def when(answer: Turn, tries: int = 1) -> Reply:
         text = answer.slots["answer"]
-        found = _find_time(text) or _find_time(f"at {text}")
-        if found is None:
+        said = _time_said(text)
+        if said is None:
             if tries >= 2:
                 return Reply.say("I still didn't catch a time, so I've left it for now.")
             return Reply.say(
@@ -339,7 +294,7 @@ def add_reminder(turn: Turn) -> Reply:
                 ),
             )
         try:
-            at = parse_clock(found.group("a") or found.group("b"), context=text, kind=request.kind)
+            at = _reminder_time(said, text, request.kind)
         except ReminderError as exc:
             return Reply.say(str(exc))
         return _save(answer, request, at)
@@ -371,25 +326,26 @@ def list_reminders(turn: Turn) -> Reply:
 
 def matching(journal: Journal, which: str) -> list[Reminder]:
     """The reminders ``which`` describes: "the 8am one", "number 2", "the reflection one"."""
+    from voiceglimmer.when import WhenError, parse_clock  # deferred: see the module docstring
+
     reminders = journal.reminders()
     text = which.lower()
     if m := re.search(r"\b(?:number|no\.?|#)\s*(\d+)\b", text):
         return [r for r in reminders if r.id == int(m.group(1))]
     if re.search(r"\b(all|every|each)\b", text):
         return reminders
-    found = _find_time(text) or _find_time(f"at {text}")
-    if found:
-        phrase = (found.group("a") or found.group("b")).lower()
-        explicit = re.search(rf"{_AMPM}|noon|midnight|midday|\d{{2}}:", phrase) or _PM_HINT.search(
-            text
-        )
-        at = parse_clock(phrase, context=text)
-        if explicit:
-            reminders = [r for r in reminders if r.at == at]
-        else:  # "the 8 o'clock one" means 8 am or 8 pm, whichever there is
-            reminders = [
-                r for r in reminders if r.at.minute == at.minute and r.at.hour % 12 == at.hour % 12
-            ]
+    said = _time_said(text)
+    found = None
+    if said:
+        with contextlib.suppress(WhenError):  # "the 25:00 one" names no reminder by its time
+            found = parse_clock(said, context=text)
+    if found and found.settled:
+        reminders = [r for r in reminders if r.at == found.at]
+    elif found:  # "the 8 o'clock one" means 8 am or 8 pm, whichever there is
+        at = found.at
+        reminders = [
+            r for r in reminders if r.at.minute == at.minute and r.at.hour % 12 == at.hour % 12
+        ]
     kinds = {
         "reflect": r"\breflect(?:ion|ing)?\b",
         "look": r"\b(?:look|looking|glimmers?)\b",
@@ -458,11 +414,11 @@ def morning_on(turn: Turn) -> Reply:
     said = turn.slots.get("time")
     at = MORNING_AT
     if said:
-        found = _find_time(f"at {said}")
-        if found is None:
+        phrase = _time_said(said)
+        if phrase is None:
             return Reply.say(f"I couldn't read {said!r} as a time. Try: at 7 am.")
         try:
-            at = parse_clock(found.group("a") or found.group("b"), context="morning")
+            at = _reminder_time(phrase, context="morning")
         except ReminderError as exc:
             return Reply.say(str(exc))
     existing = [r for r in turn.journal.reminders() if r.kind == "morning"]

@@ -50,6 +50,36 @@ def test_reminders_are_read_from_speech(said, kind, at, days, message) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("said", "at", "message"),
+    [
+        # any minutes, as voiceglimmer.when reads them for backfilled glimmers
+        ("remind me to stretch at seven twenty", "07:20", "stretch"),
+        ("remind me at twenty one fifteen to stretch", "21:15", "stretch"),
+        ("remind me to stretch at 7 30 pm", "19:30", "stretch"),
+        ("remind me to stretch at 8 o'clock pm", "20:00", "stretch"),
+        # a time that can't be anything else needs no "at"
+        ("remind me to stretch half past seven", "07:30", "stretch"),
+        ("remind me to call mum 9 in the evening", "21:00", "call mum"),
+        ("remind me to stretch 8 o'clock", "08:00", "stretch"),
+        # "a quarter to", and its "to" isn't what to do
+        ("remind me at a quarter to eight to stretch", "07:45", "stretch"),
+        ("remind me around quarter to seven to breathe", "18:45", "breathe"),
+        # noon, midnight and the small hours
+        ("remind me to eat lunch at 12", "12:00", "eat lunch"),
+        ("remind me to eat lunch at twelve thirty", "12:30", "eat lunch"),
+        ("remind me to stretch at quarter to one", "12:45", "stretch"),
+        ("remind me to sleep at 12 at night", "00:00", "sleep"),
+        ("remind me to turn over at 2 at night", "02:00", "turn over"),
+        ("remind me to meditate at 05:00", "05:00", "meditate"),
+        ("remind me to call mum tonight at 5", "17:00", "call mum"),
+    ],
+)  # fmt: skip
+def test_times_read_the_same_as_everywhere_else(said: str, at: str, message: str) -> None:
+    request = parse_request(said)
+    assert (f"{request.at:%H:%M}", request.message) == (at, message)
+
+
 def test_no_time_and_impossible_times() -> None:
     assert parse_request("remind me to look for glimmers").at is None
     with pytest.raises(ValueError, match="isn't a time of day"):
@@ -111,6 +141,19 @@ def test_a_reminder_without_a_time_asks_for_one(assistant: Assistant) -> None:
     assert "8:15 pm" in assistant.handle("8:15 in the evening").reply.text
     [r] = assistant.journal.reminders()
     assert (r.kind, r.at) == ("look", time(20, 15))
+
+
+def test_times_said_as_people_say_them(assistant: Assistant) -> None:
+    said = assistant.handle("remind me to eat lunch at 12").reply
+    assert said.text == "Okay. Every day at noon, I'll remind you to eat lunch."
+    said = assistant.handle("remind me at a quarter to eight to stretch").reply
+    assert said.text == "Okay. Every day at 7:45 am, I'll remind you to stretch."
+    assistant.handle("remind me to look for glimmers")
+    assert "8:45 pm" in assistant.handle("quarter to nine in the evening").reply.text
+    assert [f"{r.at:%H:%M}" for r in assistant.journal.reminders()] == ["07:45", "12:00", "20:45"]
+    assert assistant.handle("cancel the 12 o'clock reminder").reply.text == (
+        "Okay, I removed the reminder at noon every day, to eat lunch."
+    )
 
 
 def test_cancelling_what_isnt_there(assistant: Assistant) -> None:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceglimmer.when import Span, WhenError, parse_moment, parse_span, say_day
+from voiceglimmer.when import (
+    Clock,
+    Span,
+    WhenError,
+    find_clock,
+    parse_clock,
+    parse_moment,
+    parse_span,
+    say_day,
+)
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -492,6 +501,16 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
         ("2026-11-03T09:15Z", at(11, 3, 4, 15)),
         ("2026-11-03T09:15+0100", at(11, 3, 3, 15)),
         ("2026-11-03T09:15-08:00", at(11, 3, 12, 15)),
+        # clock times the reminders understood first
+        ("yesterday at half past seven", at(11, 23, 7, 30)),
+        ("half past seven yesterday", at(11, 23, 7, 30)),
+        ("yesterday at a quarter to eight in the evening", at(11, 23, 19, 45)),
+        ("monday at quarter past nine", at(11, 23, 9, 15)),
+        ("last night at half past ten", at(11, 23, 22, 30)),
+        ("yesterday around 9", at(11, 23, 9)),
+        ("around 9am yesterday", at(11, 23, 9)),
+        ("monday at 8 o'clock pm", at(11, 23, 20)),
+        ("monday 9 tonight", at(11, 23, 21)),
         # Before the US DST change on 1 November the offset was -04:00.
         ("2026-10-31T12:00Z", at(10, 31, 8)),
     ],
@@ -524,7 +543,15 @@ def test_parse_moment_within_grace_is_allowed() -> None:
 
 @pytest.mark.parametrize(
     "phrase",
-    ["9pm", "at 4 pm", "tonight", "this evening", "2026-11-24T15:32", "2026-11-24T20:31:01Z"],
+    [
+        "9pm",
+        "at 4 pm",
+        "tonight",
+        "this evening",
+        "at 5 tonight",
+        "2026-11-24T15:32",
+        "2026-11-24T20:31:01Z",
+    ],
 )
 def test_parse_moment_rejects_future(phrase: str) -> None:
     with pytest.raises(WhenError, match="is in the future") as caught:
@@ -557,6 +584,118 @@ def test_parse_moment_errors(phrase: str, fragment: str) -> None:
 def test_parse_moment_empty() -> None:
     with pytest.raises(WhenError, match="didn't catch a time"):
         parse_moment("  ", NOW)
+
+
+# ------------------------------------------------------------------------------------------
+# parse_clock and find_clock
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected", "settled"),
+    [
+        ("8am", time(8), True),
+        ("8 a.m.", time(8), True),
+        ("at 9 p m", time(21), True),
+        ("half past seven", time(7, 30), False),
+        ("quarter past nine", time(9, 15), False),
+        ("a quarter to eight", time(7, 45), False),
+        ("quarter to eight pm", time(19, 45), True),
+        ("quarter to one am", time(0, 45), True),
+        ("nine thirty", time(9, 30), False),
+        ("seven oh five", time(7, 5), False),
+        ("seven forty-five", time(7, 45), False),
+        ("21:15", time(21, 15), True),
+        ("7.30", time(7, 30), False),
+        ("05:00", time(5), True),
+        ("9 in the evening", time(21), True),
+        ("9 at night", time(21), True),
+        ("2 at night", time(2), True),
+        ("12 at night", time(0), True),
+        ("12 in the afternoon", time(12), True),
+        ("9 tonight", time(21), True),
+        ("8 o'clock", time(8), False),
+        ("9", time(9), False),
+        ("12", time(12), False),
+        ("around 9", time(9), False),
+        ("noon", time(12), True),
+        ("12 noon", time(12), True),
+        ("midnight", time(0), True),
+    ],
+)
+def test_parse_clock(phrase: str, expected: time, settled: bool) -> None:
+    assert parse_clock(phrase) == Clock(expected, settled)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "context", "pm_hours", "expected"),
+    [
+        ("9", "every evening", (), time(21)),
+        ("9", "every morning", range(1, 13), time(9)),
+        ("9", "every morning and every evening", (), time(9)),
+        ("9", "", range(1, 13), time(21)),
+        ("3", "", range(1, 7), time(15)),
+        ("7", "", range(1, 7), time(7)),
+        ("quarter to seven", "", range(1, 7), time(18, 45)),
+        ("quarter to one", "", range(1, 7), time(12, 45)),
+        ("12", "", range(1, 13), time(12)),
+        ("5", "tonight", (), time(17)),
+        ("21:15", "in the morning", (), time(21, 15)),
+    ],
+)
+def test_parse_clock_settles_am_or_pm_by_context(
+    phrase: str, context: str, pm_hours: range, expected: time
+) -> None:
+    clock = parse_clock(phrase, context, pm_hours=pm_hours)
+    assert clock is not None and clock.at == expected
+
+
+@pytest.mark.parametrize("phrase", ["", "banana", "yesterday", "nine glimmers", "at", "ten to"])
+def test_parse_clock_none_when_no_time(phrase: str) -> None:
+    assert parse_clock(phrase) is None
+
+
+@pytest.mark.parametrize("phrase", ["25:00", "9:75", "13 pm", "0 am", "half past 24"])
+def test_parse_clock_rejects_impossible_times(phrase: str) -> None:
+    with pytest.raises(WhenError, match="doesn't sound like a time"):
+        parse_clock(phrase)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("remind me to look for two glimmers at 8 tonight, please", "at 8 tonight"),
+        ("remind me at a quarter to eight to stretch", "at a quarter to eight"),
+        ("set a reminder for 7 am to savor a glimmer", "7 am"),
+        ("Every evening at 9, ask me to reflect.", "at 9"),
+        ("remind me to stretch at 10 a.m.", "at 10 a.m."),
+        ("remind me to rest at 25:00", "at 25:00"),
+        ("look for one glimmer", None),
+        ("remind me to call 2 friends", None),
+    ],
+)
+def test_find_clock(text: str, found: str | None) -> None:
+    span = find_clock(text)
+    assert (text[span[0] : span[1]] if span else None) == found
+
+
+CLOCK_SALAD = st.lists(
+    st.sampled_from(
+        ["at", "around", "9", "nine", "thirty", "half", "past", "quarter", "to", "a", "pm", "am",
+         "in", "the", "evening", "tonight", "night", "o'clock", "7:30", "25:00", "noon", "glimmers"]
+    ),
+    max_size=8,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=CLOCK_SALAD)
+def test_what_find_clock_finds_parse_clock_reads(text: str) -> None:
+    span = find_clock(text)
+    if span is None:
+        return
+    # a time that can't be, such as "25:00", is found and then refused with a reason
+    with contextlib.suppress(WhenError):
+        assert parse_clock(text[span[0] : span[1]], text) is not None
 
 
 # ------------------------------------------------------------------------------------------

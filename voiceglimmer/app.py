@@ -70,6 +70,7 @@ class App:
             clock=self.clock,
             rng=self.rng,
             handler_timeout=float(timeout),
+            template_cache=self.home.cache_dir / "templates.pickle",
         )
 
     def close(self) -> None:

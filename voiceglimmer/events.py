@@ -4,6 +4,14 @@ Every stage speaks in these dataclasses so a typed chat, a WAV file and a live
 microphone all reach the plugins in the same shape, and so the voice layer can
 pace a reply (speak this, then be silent for that long) without knowing which
 plugin wrote it.
+
+Nearly all of this module's import time is its twenty dataclasses: at import
+``@dataclass`` writes and compiles each one's ``__init__``, ``__repr__`` and
+``__eq__`` (frozen ones also get ``__setattr__``, ``__delattr__`` and
+``__hash__``), over half a millisecond a class on a small machine, and
+every start of voiceglimmer pays for it. Each class has a docstring, because
+without one ``@dataclass`` also builds an ``inspect.signature`` of the class
+to write one.
 """
 
 from __future__ import annotations
@@ -184,12 +192,16 @@ class Wake(LoopEvent):
 
 @dataclass(frozen=True)
 class Partial(LoopEvent):
+    """Words recognised so far in an utterance still being spoken."""
+
     kind: ClassVar[str] = "partial"
     text: str
 
 
 @dataclass(frozen=True)
 class Final(LoopEvent):
+    """The recogniser's last word on one utterance."""
+
     kind: ClassVar[str] = "final"
     text: str
     confidence: float | None
@@ -199,6 +211,8 @@ class Final(LoopEvent):
 
 @dataclass(frozen=True)
 class Understood(LoopEvent):
+    """The intent (and plugin) an utterance was routed to, with its slots."""
+
     kind: ClassVar[str] = "intent"
     plugin: str | None
     intent: str | None
@@ -225,6 +239,8 @@ class Announced(LoopEvent):
 
 @dataclass(frozen=True)
 class Spoken(LoopEvent):
+    """A reply has finished playing, or was stopped part way."""
+
     kind: ClassVar[str] = "spoken"
     seconds: float
     stopped: bool
@@ -244,12 +260,16 @@ class Sleep(LoopEvent):
 
 @dataclass(frozen=True)
 class Notice(LoopEvent):
+    """Something the person should know that is not a reply: a cut-short file, a failed voice."""
+
     kind: ClassVar[str] = "notice"
     message: str
 
 
 @dataclass(frozen=True)
 class Ended(LoopEvent):
+    """The loop stopped: why, and how much audio it heard and at what cost."""
+
     kind: ClassVar[str] = "ended"
     reason: str
     audio_seconds: float

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from voiceglimmer import clock
@@ -27,7 +28,7 @@ from voiceglimmer.events import (
     Source,
     Utterance,
 )
-from voiceglimmer.intent import Intent, IntentRegistry, clean_utterance
+from voiceglimmer.intent import Intent, IntentRegistry, TemplateCache, clean_utterance
 from voiceglimmer.journal import Journal, JournalWriteError
 from voiceglimmer.plugins import Plugins
 
@@ -179,6 +180,8 @@ class Assistant:
     rng: random.Random = field(default_factory=random.Random)
     #: Seconds a plugin may take for one turn or one event before it is stopped.
     handler_timeout: float = 5.0
+    #: Where parsed templates are kept between runs (None: parse at every start).
+    template_cache: Path | None = None
     registry: IntentRegistry = field(init=False)
     last_glimmer_id: int | None = field(default=None, init=False)
     #: Glimmers the disk refused, kept in memory and retried every turn.
@@ -186,7 +189,7 @@ class Assistant:
     _pending: _Pending | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.registry = IntentRegistry()
+        self.registry = IntentRegistry(TemplateCache(self.template_cache))
         order = {name: n for n, name in enumerate(self.plugins.names())}
         # Called plugin by plugin (not as one hook call) so each intent knows
         # which plugin it came from and one broken plugin can't hide the rest.
@@ -200,6 +203,7 @@ class Assistant:
                 impl.function(register=register)
             except Exception as exc:
                 self.plugins.report(name, "failed in register_intents", exc)
+        self.registry.cache.save()
 
     def _add_intent(self, intent: Intent, plugin: str, order: int) -> None:
         if not isinstance(intent, Intent):

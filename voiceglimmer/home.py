@@ -20,6 +20,9 @@ APP = "voiceglimmer"
 class Home:
     data: Path
     config: Path
+    #: Files that can be rebuilt at any time (parsed templates); under ``data`` when
+    #: VOICEGLIMMER_HOME or a test gives one folder for everything.
+    cache: Path | None = None
 
     @classmethod
     def locate(cls) -> Home:
@@ -30,11 +33,16 @@ class Home:
         return cls(
             data=Path(platformdirs.user_data_dir(APP, appauthor=False)),
             config=Path(platformdirs.user_config_dir(APP, appauthor=False)),
+            cache=Path(platformdirs.user_cache_dir(APP, appauthor=False)),
         )
 
     @property
     def journal(self) -> Path:
         return self.data / "journal.sqlite3"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache or self.data / "cache"
 
     @property
     def plugins_dir(self) -> Path:

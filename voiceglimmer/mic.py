@@ -15,7 +15,10 @@ source's ``warning`` attribute then says so, for the caller to show.
 
 ``sounddevice`` is imported only when a device is actually used, so files and
 stdin keep working on machines without PortAudio; a missing PortAudio becomes
-an ``AudioError`` that says what to install.
+an ``AudioError`` that says what to install. numpy and soxr are imported where
+audio is converted, not at module level: the command line imports this module
+for ``voiceglimmer devices`` on every start, and importing numpy there took
+about a third of the time ``voiceglimmer --version`` did.
 """
 
 from __future__ import annotations
@@ -32,12 +35,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
-import soxr
-
 from voiceglimmer.audio import BLOCK_FRAMES, RATE, SAMPLE_WIDTH, AudioChunk, AudioError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from voiceglimmer.app import App
 
 FILE_HINT = "use --input FILE.wav to read a recording instead"
@@ -224,6 +226,8 @@ def _layout(f: BinaryIO, path: Path) -> _Layout:
 
 def _to_float(raw: bytes, fmt: WavFormat) -> np.ndarray:
     """Interleaved samples of any supported encoding as float32 in [-1, 1]."""
+    import numpy as np  # deferred: see the module docstring
+
     if fmt.encoding == "float":
         x = np.frombuffer(raw, "<f4" if fmt.bits == 32 else "<f8").astype(np.float32)
         return np.clip(np.nan_to_num(x), -1.0, 1.0)
@@ -239,6 +243,8 @@ def _to_float(raw: bytes, fmt: WavFormat) -> np.ndarray:
 
 
 def _to_mono(x: np.ndarray, channels: int) -> np.ndarray:
+    import numpy as np  # deferred: see the module docstring
+
     if channels == 1:
         return x
     return x.reshape(-1, channels).mean(axis=1, dtype=np.float32)
@@ -246,6 +252,8 @@ def _to_mono(x: np.ndarray, channels: int) -> np.ndarray:
 
 def float_to_pcm(x: np.ndarray) -> bytes:
     """Float samples in [-1, 1] as 16-bit little-endian PCM, clipped rather than wrapped."""
+    import numpy as np  # deferred: see the module docstring
+
     return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
@@ -258,6 +266,8 @@ class WavSource:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        import soxr  # deferred: see the module docstring
+
         self.path = Path(path)
         self._file = _open_binary(self.path)
         try:
@@ -530,6 +540,8 @@ class Microphone:
     """
 
     def __init__(self, device: str | int | None = None, frames: int = BLOCK_FRAMES) -> None:
+        import soxr  # deferred: see the module docstring
+
         sd = load_sounddevice()
         self.device = find_device(device, "input")
         self.settings = stream_settings(self.device, RATE, "input")
@@ -560,6 +572,8 @@ class Microphone:
             ) from None
 
     def _capture(self, frames: int) -> None:
+        import numpy as np  # deferred: see the module docstring
+
         sd = load_sounddevice()
         if self._stream is None:
             raise AudioError("The microphone is closed.")

@@ -12,26 +12,24 @@ download is checked against ``models/catalog.toml`` (size and sha256), then
 unpacked into a hidden folder beside its destination and renamed into place,
 so an interrupted or corrupt fetch never leaves a half-made model under the
 real name.
+
+The network and checksum modules (``urllib.request``, ``http.client``, ``ssl``
+through them, ``hashlib``) are imported only by the fetch itself: the command
+line imports this module on every start to register ``voiceglimmer models``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import http.client
 import importlib.util
 import os
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import time
 import tomllib
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -496,6 +494,13 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _urlopen(url: str, **kwargs: Any) -> Any:
+    """``urllib.request.urlopen``, imported only when something is downloaded."""
+    import urllib.request
+
+    return urllib.request.urlopen(url, **kwargs)
+
+
 def fetch(
     entry: CatalogEntry,
     dest_dir: Path,
@@ -503,7 +508,7 @@ def fetch(
     progress: bool = True,
     verify: bool = True,
     force: bool = False,
-    opener: Opener = urllib.request.urlopen,
+    opener: Opener = _urlopen,
     say: Say = _stderr,
 ) -> Path:
     """Download ``entry``'s zip, check it and unpack it as ``dest_dir/<name>``; return that path.
@@ -633,6 +638,11 @@ def _download(
 
 
 def _open(entry: CatalogEntry, dest_dir: Path, opener: Opener) -> Any:
+    import http.client  # deferred, like urllib.request: see the module docstring
+    import socket
+    import urllib.error
+    import urllib.parse
+
     host = urllib.parse.urlsplit(entry.url).hostname or entry.url
     steps = _manual_steps(entry, dest_dir)
     try:
@@ -677,6 +687,9 @@ def _content_length(response: Any) -> int | None:
 def _stream(
     entry: CatalogEntry, response: Any, target: Path, advance: Callable[[int], None]
 ) -> Digests:
+    import hashlib  # deferred: see the module docstring
+    import http.client
+
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     size = 0
     with target.open("wb") as out:

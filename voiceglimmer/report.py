@@ -10,6 +10,11 @@ machine with no network. It is written owner-only, like the journal.
 Charts are plain SVG shapes with a ``<title>`` and ``<desc>`` each, and every
 chart has a sentence or two beside it saying what it shows, so the page works
 with a screen reader and on paper as well as on screen.
+
+``progress``, ``when`` and ``html`` are imported where a report is made, not
+at module level: the command line imports this module on every start only to
+register ``stats`` and ``report``, and ``progress`` alone is a sizeable part of
+that start.
 """
 
 from __future__ import annotations
@@ -21,14 +26,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voiceglimmer.app import App, UserError
-from voiceglimmer.progress import Calm, Favourite, MonthThemes, Progress, Streaks, compute
-from voiceglimmer.when import say_day
 from voiceglimmer.wording import plural, quote
+
+if TYPE_CHECKING:
+    from voiceglimmer.progress import Calm, Favourite, MonthThemes, Progress, Streaks
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 260
@@ -80,6 +85,8 @@ def _weeks(args: argparse.Namespace) -> int:
 
 
 def stats_command(args: argparse.Namespace, app: App) -> int:
+    from voiceglimmer.progress import compute  # deferred: see the module docstring
+
     progress = compute(app.journal, app.clock(), weeks=_weeks(args))
     if args.json:
         print(json.dumps(progress.to_json(), ensure_ascii=False, indent=2))
@@ -89,6 +96,7 @@ def stats_command(args: argparse.Namespace, app: App) -> int:
 
 
 def report_command(args: argparse.Namespace, app: App) -> int:
+    from voiceglimmer.progress import compute  # deferred: see the module docstring
     from voiceglimmer.records import write_private
 
     weeks = _weeks(args)
@@ -129,6 +137,8 @@ def _minutes(seconds: float) -> str:
 
 def streak_words(s: Streaks, today: date) -> str:
     """The streak in a sentence, as the report and ``stats`` say it."""
+    from voiceglimmer.when import say_day  # deferred: see the module docstring
+
     if not s.longest:
         return "No practice days yet."
     if s.current:
@@ -239,6 +249,8 @@ def print_stats(p: Progress, file: TextIO | None = None) -> None:
 
 
 def _e(value: object) -> str:
+    from html import escape  # deferred: see the module docstring
+
     return escape(str(value), quote=True)
 
 
@@ -579,6 +591,8 @@ def calm_chart(p: Progress) -> str:
 
 
 def favourites_list(p: Progress) -> str:
+    from voiceglimmer.when import say_day  # deferred: see the module docstring
+
     favs: list[Favourite] = p.favourites
     if not favs:
         return _section(

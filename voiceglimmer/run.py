@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from voiceglimmer import config
 from voiceglimmer.app import App, UserError
@@ -37,6 +37,8 @@ from voiceglimmer.wording import for_terminal
 
 if TYPE_CHECKING:
     from voiceglimmer.tts import SpeechEngine
+
+T = TypeVar("T")
 
 DISCLAIMER = (
     "voiceglimmer is a practice companion, not therapy or medical advice. "
@@ -182,7 +184,14 @@ def _sink(args: argparse.Namespace, settings: dict, rate: int) -> Sink:
     return snd.Speaker(device if device is not None else settings.get("output_device"), rate)
 
 
+def _timed(load: Callable[[Path], T], path: Path) -> tuple[T, float]:
+    began = time.perf_counter()
+    return load(path), time.perf_counter() - began
+
+
 def run_command(args: argparse.Namespace, app: App) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from voiceglimmer import models, tts
     from voiceglimmer.asr import ModelError, VoskRecognizer, load_model
     from voiceglimmer.loop import Loop, Settings
@@ -202,16 +211,23 @@ def run_command(args: argparse.Namespace, app: App) -> int:
     sink: Sink | None = None
     try:
         source = _source(args, settings)
-        began = time.perf_counter()
-        model = load_model(model_path)
-        load_seconds = time.perf_counter() - began
-        engine = FencedEngine(
-            tts.open_engine(
-                tts.with_builtin_engines(app.plugins), args.voice or settings.get("voice")
-            ),
-            emit,
-        )
-        sink = _sink(args, settings, engine.rate)
+        with ThreadPoolExecutor(1, thread_name_prefix="model-load") as pool:
+            # Vosk loads in C without holding the GIL, so the voice, the speaker and
+            # the intents get ready meanwhile instead of after it.
+            loading = pool.submit(_timed, load_model, model_path)
+            try:
+                engine = FencedEngine(
+                    tts.open_engine(
+                        tts.with_builtin_engines(app.plugins), args.voice or settings.get("voice")
+                    ),
+                    emit,
+                )
+                sink = _sink(args, settings, engine.rate)
+                app.assistant  # noqa: B018 - the registry compiles while the model loads
+            finally:
+                # A broken model is reported before a missing speaker or voice: without
+                # a model nothing else matters.
+                model, load_seconds = loading.result()
         wake = PhraseDetector(model, (wake_phrase,)) if wake_phrase else None
         try:
             stop = PhraseDetector(model, STOP_PHRASES)

@@ -9,15 +9,31 @@ would land in the future means the most recent past one.
 
 Spans run from local midnight to local midnight, built with ``datetime.combine`` so that days
 across daylight-saving changes are 23 or 25 hours long rather than a naive 24.
+
+Clock times ("8am", "half past seven", "nine in the evening") are read here too, for moments
+and for the rituals plugin's reminders (:func:`parse_clock`, :func:`find_clock`), so that every
+part of the app understands the same words for a time.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache
+from typing import NamedTuple
 
-__all__ = ["Span", "WhenError", "parse_moment", "parse_span", "say_day"]
+__all__ = [
+    "Clock",
+    "Span",
+    "WhenError",
+    "find_clock",
+    "parse_clock",
+    "parse_moment",
+    "parse_span",
+    "say_day",
+]
 
 
 @dataclass(frozen=True)
@@ -562,59 +578,155 @@ def parse_span(phrase: str, now: datetime) -> Span:
 
 
 # --------------------------------------------------------------------------------------------
+# Clock times
+
+# The shapes a time of day is said in, over normalised text ("seven thirty" is "7 30" by then).
+# Each names the hour ``h``, minutes ``m``/``m2``, ``ap``, the part of the day (``part`` or
+# ``tonight``), a ``rel`` such as "quarter to", or a ``word`` such as "noon". A bare number is a
+# time only after "at" or "around": "two glimmers" is not 2 o'clock. parse_moment tries them in
+# this order at every word, so the explicit shapes come first.
+_AT = r"(?:(?:at|around) )"
+_HOUR = r"(?P<h>[0-9]{1,2})"
+_MINUTES = r"(?::(?P<m>[0-9]{2})| (?P<m2>[0-9]{2}))"
+_MERIDIEM = r"(?: (?P<ap>am|pm))"
+_PART = r"(?: (?:(?:in the|at) (?P<part>morning|afternoon|evening|night)|(?P<tonight>tonight)))"
+_CLOCK_SHAPES = (
+    rf"{_AT}?{_HOUR}{_MINUTES}?(?: oclock)?{_MERIDIEM}{_PART}?",  # 9am, seven oh five pm
+    rf"{_AT}?{_HOUR}{_MINUTES}?(?: oclock)?{_PART}",  # 8 in the evening, 9 tonight
+    rf"{_AT}?(?:a )?(?P<rel>half past|quarter past|quarter to) {_HOUR}(?: oclock)?"
+    rf"{_MERIDIEM}?{_PART}?",  # half past seven, quarter to eight pm
+    rf"{_AT}?{_HOUR}:(?P<m>[0-9]{{2}})(?: oclock)?",  # 21:15
+    rf"{_AT}?{_HOUR}(?: (?P<m2>[0-9]{{2}}))? oclock",  # 7 o'clock
+    rf"{_AT}{_HOUR}(?: (?P<m2>[0-9]{{2}}))?",  # at 9, at nine thirty
+    rf"{_AT}?(?:12 )?(?P<word>noon|midday|midnight)",
+)
+_SHIFTS = {"half past": 30, "quarter past": 15, "quarter to": -15}
+# How many words the longest time takes: "at a quarter to eight in the evening".
+_CLOCK_WORDS = 8
+# The words a time can start with, besides digits: a cheap test before normalising.
+_CLOCK_FIRST_WORDS = frozenset(
+    ("at", "around", "a", "half", "quarter", "noon", "midday", "midnight", *_UNITS, *_TEENS, *_TENS)
+)
+
+
+@cache
+def _clock_patterns() -> tuple[re.Pattern[str], ...]:
+    """Compiled on first use, not at import: plugins load at start-up on a tight time budget."""
+    return tuple(re.compile(shape) for shape in _CLOCK_SHAPES)
+
+
+class Clock(NamedTuple):
+    """A time of day as said.
+
+    ``settled`` is False when nothing said whether the hour was am or pm ("at 9", "half past
+    seven"); ``at`` then reads it as the caller's ``pm_hours`` say, or else as said, with 12 as
+    noon. Callers that compare times ("cancel the 8 o'clock reminder") match either half of the
+    day for such a time.
+    """
+
+    at: time
+    settled: bool
+
+
+def _part_of_day(context: str) -> str | None:
+    """The part of the day (or am/pm) the words around a time name, if they name one side of noon.
+
+    "every morning and evening at 9" names both, so it settles nothing.
+    """
+    parts = re.findall(r"\b(morning|afternoon|evening|night|tonight|am|pm)s?\b", context)
+    if {part in ("morning", "am") for part in parts} == {True, False}:
+        return None
+    return parts[0] if parts else None
+
+
+def _clock(
+    groups: dict[str, str | None], context: str, phrase: str, pm_hours: Container[int] = ()
+) -> Clock:
+    """A time from a clock shape's groups, using "evening" etc. in ``context`` for am or pm."""
+    if word := groups.get("word"):
+        return Clock(time(0) if word == "midnight" else time(12), True)
+    said = groups["h"] or ""
+    hour = int(said)
+    minute = int(groups.get("m") or groups.get("m2") or 0)
+    meridiem = groups.get("ap")
+    part = groups.get("part") or groups.get("tonight")
+    shift = _SHIFTS.get(groups.get("rel") or "", 0)  # "quarter to eight" is 8:00 less 15
+    if minute > 59 or hour > 23 or (meridiem and not 1 <= hour <= 12):
+        raise WhenError(f"'{_quote(phrase)}' doesn't sound like a time of day. {_MOMENT_EXAMPLES}")
+    if meridiem:
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    elif hour == 0 or hour > 12:
+        pass  # a 24-hour clock: "21:15", "0:30"
+    elif part := part or _part_of_day(context):
+        # 12 at night is midnight, 2 at night is early morning, but tonight at 5 is evening.
+        if hour == 12:
+            hour = 12 if part in ("afternoon", "evening", "pm") else 0
+        elif part in ("afternoon", "evening", "tonight", "pm") or (part == "night" and hour >= 6):
+            hour += 12
+    elif said.startswith("0"):
+        pass  # "05:00" is written on a 24-hour clock, so it is 5 am, not a guess
+    else:  # am or pm left open: read on a 12-hour dial, then placed by pm_hours
+        dial = ((hour % 12) * 60 + minute + shift) % (12 * 60)
+        dial_hour = dial // 60 or 12
+        hour = dial_hour % 12 + (12 if dial_hour == 12 or dial_hour in pm_hours else 0)
+        return Clock(time(hour, dial % 60), settled=False)
+    total = (hour * 60 + minute + shift) % (24 * 60)
+    return Clock(time(total // 60, total % 60), settled=True)
+
+
+def parse_clock(phrase: str, context: str = "", *, pm_hours: Container[int] = ()) -> Clock | None:
+    """Read a phrase that is just a time of day: "8am", "half past seven", "nine thirty",
+    "21:15", "9 in the evening", "at noon"; None when it doesn't say a time.
+
+    One reading of clock times for the whole app, so a reminder and a backfilled glimmer
+    understand the same words. The phrase is all time, so a bare number counts ("9"), as it
+    would after "at". ``context`` (the rest of the sentence) settles am or pm when the phrase
+    doesn't ("every evening at 9"); ``pm_hours`` are the hours 1-12 that still mean the
+    afternoon after that (a reminder "at 3" is for 3 pm). Raises WhenError for a time that can't
+    be, such as "25:00" or "13 pm".
+    """
+    said = _normalise(phrase)
+    for candidate in (said, f"at {said}"):
+        for pattern in _clock_patterns():
+            if match := pattern.fullmatch(candidate):
+                return _clock(match.groupdict(), _normalise(context), phrase, pm_hours)
+    return None
+
+
+def find_clock(text: str) -> tuple[int, int] | None:
+    """Where the first time of day in a sentence is said, as (start, end) offsets into ``text``.
+
+    The offsets are into the words as given, not their normalised form, so that a caller can cut
+    the time out of the rest ("remind me at 8 to stretch"). The span includes a leading "at" or
+    "around", and may be a time that can't be (parse_clock then says why).
+    """
+    patterns = _clock_patterns()
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    for i, (start, first_end) in enumerate(words):
+        first = text[start:first_end].lower().rstrip(",;:!?.")
+        if not (first[:1].isdigit() or first in _CLOCK_FIRST_WORDS):
+            continue
+        window = words[i : i + _CLOCK_WORDS]
+        # Normalising is the costly part, so rule a start out on its longest window first.
+        longest = _normalise(text[start : window[-1][1]])
+        if not any(pattern.match(longest) for pattern in patterns):
+            continue
+        for _, end in reversed(window):
+            said = _normalise(text[start:end])
+            if any(pattern.fullmatch(said) for pattern in patterns):
+                return start, len(text[:end].rstrip(",;:!?"))
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # Moments
 
 
-_ISO_MOMENT = re.compile(
-    r"(?:on |at )?([0-9]{4})-([0-9]{2})-([0-9]{2})[t ]([0-9]{1,2}):([0-9]{2})"
-    r"(?::([0-9]{2})(?:[.,]([0-9]{1,6}))?)?\s*(z|[+-][0-9]{2}(?::?[0-9]{2})?)?",
-    re.IGNORECASE,
+# Compiled on first use (``re`` caches it), not at import, like the clock shapes.
+_ISO_MOMENT = (
+    r"(?i)(?:on |at )?([0-9]{4})-([0-9]{2})-([0-9]{2})[t ]([0-9]{1,2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:[.,]([0-9]{1,6}))?)?\s*(z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
 )
-
-# Each yields (hour, minute, meridiem or part-of-day or None) through named groups.
-_TIME_PATTERNS = [
-    re.compile(
-        r"(?:at )?(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2})| (?P<m2>[0-9]{2}))? (?P<ap>am|pm)"
-        r"(?: (?:in the|at) (?:morning|afternoon|evening|night))?"
-    ),
-    re.compile(
-        r"(?:at )?(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2})| (?P<m2>[0-9]{2}))?"
-        r"(?: oclock)? (?:in the|at) (?P<part>morning|afternoon|evening|night)"
-    ),
-    re.compile(r"(?:at )?(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?: oclock)?"),
-    re.compile(r"(?:at )?(?P<h>[0-9]{1,2})(?: (?P<m2>[0-9]{2}))? oclock"),
-    re.compile(r"at (?P<h>[0-9]{1,2})(?: (?P<m2>[0-9]{2}))?"),
-    re.compile(r"(?:at )?(?:12 )?(?P<word>noon|midday|midnight)"),
-]
-
-
-def _clock(match: re.Match[str], context: str, phrase: str) -> time:
-    """Turn a time match into a clock time, using "evening" etc. in ``context`` for am/pm."""
-    groups = match.groupdict()
-    if groups.get("word"):
-        return time(0) if groups["word"] == "midnight" else time(12)
-    hour = int(groups["h"])
-    minute = int(groups.get("m") or groups.get("m2") or 0)
-    meridiem = groups.get("ap")
-    part = groups.get("part")
-    if part is None and meridiem is None:
-        found = re.search(rf"\b{_PART_OF_DAY}\b|\btonight\b", context)
-        part = ("night" if found[0] == "tonight" else found[0]) if found else None
-    bad = WhenError(f"'{_quote(phrase)}' doesn't sound like a time of day. {_MOMENT_EXAMPLES}")
-    if minute > 59:
-        raise bad
-    if meridiem:
-        if not 1 <= hour <= 12:
-            raise bad
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    elif part and 1 <= hour <= 12:
-        if hour == 12:
-            hour = 0 if part in ("morning", "night") else 12
-        elif part in ("afternoon", "evening") or (part == "night" and hour >= 6):
-            hour += 12
-    if not 0 <= hour <= 23:
-        raise bad
-    return time(hour, minute)
 
 
 def _moment_day(rest: str, now: datetime, phrase: str) -> date:
@@ -663,7 +775,7 @@ def _moment_from(phrase: str, now: datetime) -> datetime:
     assert tz is not None
     today = now.date()
 
-    if m := _ISO_MOMENT.fullmatch(phrase.strip()):
+    if m := re.fullmatch(_ISO_MOMENT, phrase.strip()):
         return _iso_moment(m, now, phrase)
 
     s = _normalise(phrase)
@@ -679,7 +791,7 @@ def _moment_from(phrase: str, now: datetime) -> datetime:
     # Try every word position, so "nov 3 10 pm" can still find "10 pm" after "3 10 pm" fails.
     first_error: WhenError | None = None
     starts = [0] + [i + 1 for i, char in enumerate(s) if char == " "]
-    for pattern in _TIME_PATTERNS:
+    for pattern in _clock_patterns():
         for start in starts:
             match = pattern.match(s, start)
             if match is None or (match.end() < len(s) and s[match.end()] != " "):
@@ -687,7 +799,7 @@ def _moment_from(phrase: str, now: datetime) -> datetime:
             rest = f"{s[: match.start()]} {s[match.end() :]}"
             try:
                 day = _moment_day(rest, now, phrase)
-                return _local(day, _clock(match, rest, phrase), tz)
+                return _local(day, _clock(match.groupdict(), rest, phrase).at, tz)
             except WhenError as error:
                 first_error = first_error or error
     if first_error:
