@@ -60,7 +60,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     ),
     "soak": (
         "soak.double_2000.growth",
-        "soak.vosk_ko_400.growth",
+        "soak.vosk_ko_2000.growth",
     ),
 }
 

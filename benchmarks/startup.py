@@ -27,6 +27,12 @@ from benchmarks.core import Budget, Figure
 STAGE = "start-up"
 READY_BUDGET = Budget(2.0, applies_to="the small English model")
 PLUGINS_BUDGET = Budget(0.150)
+#: The issue sets no budget for whole CLI processes; these are the project's own.
+#: --version loads the plugins and builds every command, so it is held to the plugin
+#: budget. chat also imports the template engine (~45 ms) and opens the journal: a
+#: typed conversation ready within a quarter of a second feels immediate.
+VERSION_BUDGET = Budget(0.150)
+CHAT_BUDGET = Budget(0.250)
 KOREAN_NOTE = "the budget is for the small English model; this is the Korean one"
 
 
@@ -190,7 +196,7 @@ def _cli(ctx: Context) -> list[Figure]:
             "voiceglimmer --version process, exec to exit",
             "s",
             times["version"],
-            PLUGINS_BUDGET,
+            VERSION_BUDGET,
             details={**context, "without_cached_bytecode_seconds": cold},
         ),
         Figure(
@@ -199,7 +205,7 @@ def _cli(ctx: Context) -> list[Figure]:
             "voiceglimmer chat process (no input), exec to exit",
             "s",
             times["chat"],
-            PLUGINS_BUDGET,
+            CHAT_BUDGET,
             details=context,
         ),
     ]

@@ -49,7 +49,7 @@ FIGURES = {
     "memory.model_share.ko": "MB",
     "memory.run_peak.en": "MB",
     "soak.double_2000.growth": "MB",
-    "soak.vosk_ko_400.growth": "MB",
+    "soak.vosk_ko_2000.growth": "MB",
 }
 ENGLISH_MODEL_FIGURES = {
     "startup.run_ready.en",

@@ -14,8 +14,9 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO
 
 from voiceglimmer import config
 from voiceglimmer.app import App, UserError
@@ -36,9 +37,9 @@ from voiceglimmer.events import (
 from voiceglimmer.wording import for_terminal
 
 if TYPE_CHECKING:
+    from voiceglimmer.asr import VoskRecognizer
     from voiceglimmer.tts import SpeechEngine
-
-T = TypeVar("T")
+    from voiceglimmer.wake import PhraseDetector
 
 DISCLAIMER = (
     "voiceglimmer is a practice companion, not therapy or medical advice. "
@@ -184,18 +185,39 @@ def _sink(args: argparse.Namespace, settings: dict, rate: int) -> Sink:
     return snd.Speaker(device if device is not None else settings.get("output_device"), rate)
 
 
-def _timed(load: Callable[[Path], T], path: Path) -> tuple[T, float]:
+@dataclass
+class _Listeners:
+    """The model and the recognisers built on it."""
+
+    recognizer: VoskRecognizer
+    wake: PhraseDetector | None
+    stop: PhraseDetector | None
+    load_seconds: float
+
+
+def _listen_with(path: Path, wake_phrase: str | None) -> _Listeners:
+    """Load the model and build the recognisers: the slow part of start-up, almost all
+    in C (Vosk releases the GIL), so ``run_command`` does it on a worker thread."""
+    from voiceglimmer.asr import ModelError, VoskRecognizer, load_model
+    from voiceglimmer.wake import STOP_PHRASES, PhraseDetector
+
     began = time.perf_counter()
-    return load(path), time.perf_counter() - began
+    model = load_model(path)
+    load_seconds = time.perf_counter() - began
+    wake = PhraseDetector(model, (wake_phrase,)) if wake_phrase else None
+    try:
+        stop = PhraseDetector(model, STOP_PHRASES)
+    except ModelError:
+        stop = None  # reported once the loop is ready
+    return _Listeners(VoskRecognizer(model), wake, stop, load_seconds)
 
 
 def run_command(args: argparse.Namespace, app: App) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from voiceglimmer import models, tts
-    from voiceglimmer.asr import ModelError, VoskRecognizer, load_model
     from voiceglimmer.loop import Loop, Settings
-    from voiceglimmer.wake import DEFAULT_PHRASE, STOP_PHRASES, PhraseDetector
+    from voiceglimmer.wake import DEFAULT_PHRASE
 
     settings = config.load(app.home)
     emit = json_reporter(sys.stdout) if args.json else terminal_reporter(sys.stdout, sys.stderr)
@@ -212,9 +234,8 @@ def run_command(args: argparse.Namespace, app: App) -> int:
     try:
         source = _source(args, settings)
         with ThreadPoolExecutor(1, thread_name_prefix="model-load") as pool:
-            # Vosk loads in C without holding the GIL, so the voice, the speaker and
-            # the intents get ready meanwhile instead of after it.
-            loading = pool.submit(_timed, load_model, model_path)
+            # The voice, the speaker and the intents get ready while the model loads.
+            loading = pool.submit(_listen_with, model_path, wake_phrase)
             try:
                 engine = FencedEngine(
                     tts.open_engine(
@@ -227,21 +248,16 @@ def run_command(args: argparse.Namespace, app: App) -> int:
             finally:
                 # A broken model is reported before a missing speaker or voice: without
                 # a model nothing else matters.
-                model, load_seconds = loading.result()
-        wake = PhraseDetector(model, (wake_phrase,)) if wake_phrase else None
-        try:
-            stop = PhraseDetector(model, STOP_PHRASES)
-        except ModelError:
-            stop = None
+                listeners = loading.result()
         loop = Loop(
             source=source,
             sink=sink,
             assistant=app.assistant,
-            recognizer=VoskRecognizer(model),
+            recognizer=listeners.recognizer,
             engine=engine,
             emit=emit,
-            wake=wake,
-            stop=stop,
+            wake=listeners.wake,
+            stop=listeners.stop,
             settings=Settings(
                 wake_phrase=wake_phrase,
                 follow_up_seconds=args.follow_up or settings.get("follow_up_seconds", 8.0),
@@ -250,8 +266,8 @@ def run_command(args: argparse.Namespace, app: App) -> int:
         engine.clock = lambda: loop.stats.audio_seconds
         # a model installed as a Python package lives in a folder called "model"
         label = model_path.parent.name if model_path.name == "model" else model_path.name
-        emit(Ready(0.0, label, round(load_seconds, 3), wake_phrase))
-        if stop is None:
+        emit(Ready(0.0, label, round(listeners.load_seconds, 3), wake_phrase))
+        if listeners.stop is None:
             emit(
                 Notice(
                     0.0,
