@@ -36,18 +36,23 @@ utterances are two whole front-end cycles, so the reference peak includes a
 full 10-minute feature buffer. The details show the highest RSS in each
 fifth of the soak, which is flat once memory has stopped growing.
 
-Measured (2,000 Vosk utterances, warm-up 300): with glibc left to itself,
-freed Kaldi blocks kept their pages, so RSS only ever went up, in steps at
-front-end restarts: 798.7 MB at 200, 823.2 MB at 2,000 (+9.5 MB by 400, the
-figure this soak first reported), while glibc's own count of heap in use was
-the same sawtooth throughout. ``voiceglimmer.asr`` now hands freed pages back
-after each answered utterance (``malloc_trim``, ~1 ms), so RSS follows live
-memory: 802 MB on average after warm-up instead of 818. The peak is Kaldi's,
-though, and trimming barely lowers it: it still grows by ~16 MB after
-warm-up (804 to 820 MB; about the same without the trim), but it stops: the
-highest RSS of each of the last five front-end cycles (utterances
-1,300-2,000) is within 2 MB of 819 MB. Real, and bounded; the 5 MB budget
-still fails on it.
+What was found (2,000 Vosk utterances, warm-up 300) and changed in
+``voiceglimmer.asr``:
+
+* With glibc left to itself, freed Kaldi blocks kept their pages, so RSS only
+  ever went up, in steps at front-end restarts: 798.7 MB at 200 utterances,
+  823.2 MB at 2,000 (+9.5 MB by 400, the figure this soak first reported),
+  while glibc's own count of heap in use was the same sawtooth throughout.
+  Freed pages are now handed back after each answered utterance
+  (``malloc_trim``, ~1 ms): RSS follows live memory.
+* The peak still crept up, 806 to 820 MB by fifths of the run (+16 MB), as
+  the recogniser's own cache of the decoding graph (Vosk composes it lazily,
+  per recogniser) met new paths. The recogniser is now replaced after every
+  5 minutes of decoded audio (27 times in this soak): peaks by fifth
+  770.7, 770.2, 747.9, 766.9, 750.9 MB, -0.5 MB after warm-up. How high
+  each recogniser gets before its renewal depends on what it heard, so this
+  figure moves by several MB from run to run; the peaks by fifth show
+  whether memory is bounded.
 
 The input is a few distinct WAV segments played one after another on one
 continuous stream clock, so the files stay small.
@@ -104,10 +109,10 @@ VOSK_ROUND = (
 WARM_UP_REASON = {
     "double": "RSS rises ~2 MB over the first 200 utterances as the journal, caches and "
     "interpreter settle, then only wobbles",
-    "vosk": "Vosk caches most of the decoding graph it uses in the first ~100 utterances, and "
-    "keeps the features of up to 10 minutes of decoded audio before starting its front "
-    "end afresh (~150 utterances here): 300 utterances is two of those cycles, so the "
-    "reference peak includes a full front-end buffer",
+    "vosk": "a recogniser caches most of the decoding graph it uses in its first ~100 "
+    "utterances and keeps the features of up to 10 minutes of decoded audio; it is renewed "
+    "after 5 minutes (~75 utterances here): 300 utterances are four renewals, so the "
+    "reference peak includes full caches",
 }
 
 
@@ -278,8 +283,8 @@ def soak(plan: Plan, work: Path) -> dict[str, Any]:
 
     def sample() -> None:
         now = rss_mb()
-        # audio the recogniser has decoded (Vosk restarts its front end every 10
-        # minutes of it; see the module docstring); the double doesn't count it
+        # audio the recogniser has decoded (it is renewed every 5 minutes of it;
+        # see the module docstring); the double doesn't count it
         fed = getattr(recognizer, "audio_seconds", None)
         samples.append(
             {
@@ -325,6 +330,9 @@ def soak(plan: Plan, work: Path) -> dict[str, Any]:
         "audio_hours": ended.audio_seconds / 3600,
         "wall_seconds": time.perf_counter() - began,
         "glimmers_saved": glimmers,
+        # how often the real recogniser was replaced (see voiceglimmer.asr.VoskRecognizer.reset)
+        **({"recogniser_renewals": recognizer.renewals} if hasattr(recognizer, "renewals") else {}),
+        "decoding_cpu_seconds": round(getattr(recognizer, "cpu_seconds", 0.0), 1),
         "samples": samples,
     }
 

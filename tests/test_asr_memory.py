@@ -120,3 +120,31 @@ def test_other_resets_leave_memory_alone(ko_model, speech) -> None:
         rec.reset(0.0)
         detector.reset(0.0)
         assert before - rss_mb() < HOLES_MB / 2
+
+
+def test_a_renewed_recogniser_frees_its_graph_cache_and_keeps_the_clock(ko_model, speech) -> None:
+    """After ``renew_after`` seconds of decoded audio the recogniser is replaced at the
+    idle reset: its cached decoding graph goes, and the next utterance is still heard
+    and timed on the stream's clock (word times restart inside a new recogniser)."""
+    rec = VoskRecognizer(ko_model, renew_after=1.0)
+    first = until_final(rec, speech)
+    assert first is not None and first.text
+    before = rss_mb()
+    rec.reset(first.at)
+    freed = before - rss_mb()
+    assert rec.renewals == 1
+    assert freed > 10, f"only {freed:.1f} MB freed"
+    later = first.at + 10.0
+    second = until_final(rec, speech, start=later)
+    assert second is not None and second.text
+    assert abs(second.words[0].start - (later + first.words[0].start)) < 0.5
+    rec.reset(second.at)
+    assert rec.renewals == 2
+
+
+def test_a_recogniser_is_not_renewed_before_its_time(ko_model, speech) -> None:
+    rec = VoskRecognizer(ko_model)
+    first = until_final(rec, speech)
+    assert first is not None
+    rec.reset(first.at)
+    assert rec.renewals == 0
