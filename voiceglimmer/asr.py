@@ -148,7 +148,7 @@ class VoskRecognizer:
     _just_ended: bool = field(default=False, init=False)
     #: ``audio_seconds`` when the current KaldiRecognizer was made.
     _renewed_at: float = field(default=0.0, init=False)
-    #: How many times ``reset`` replaced the KaldiRecognizer (for --json and benchmarks).
+    #: How many times ``reset`` replaced the KaldiRecognizer (reported by the soak benchmark).
     renewals: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:

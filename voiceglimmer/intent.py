@@ -220,6 +220,7 @@ class TemplateCache:
         from importlib.metadata import version
 
         self._version = version("hassil")
+        collecting = gc.isenabled()
         gc.disable()  # unpickling thousands of small objects sets off collections: 3x slower
         try:
             with self.path.open("rb") as f:
@@ -227,7 +228,8 @@ class TemplateCache:
         except Exception:  # missing or damaged: parse again
             return
         finally:
-            gc.enable()
+            if collecting:
+                gc.enable()
         if isinstance(stored, dict) and stored.get("hassil") == self._version:
             entries = stored.get("entries")
             if isinstance(entries, dict):
