@@ -177,12 +177,19 @@ def _target(turn: Turn) -> Glimmer | Reply:
     return turn.use(glimmer)
 
 
-def _too_long(tag: str) -> Reply | None:
+def _glimmer_and_new_tag(turn: Turn, ask: str) -> tuple[Glimmer, str] | Reply:
+    """The glimmer to tag and the tag the person named, or the reply that asks again
+    (``ask`` when they named none)."""
+    glimmer, tag = _target(turn), _tag_from(turn)
+    if isinstance(glimmer, Reply):
+        return glimmer
+    if not tag:
+        return Reply.say(ask)
     if len(tag.split()) > MAX_TAG_WORDS:
         return Reply.say(
             "That's a long tag. A word or two works best, like connection, nature or comfort."
         )
-    return None
+    return glimmer, tag
 
 
 def _cap(text: str) -> str:
@@ -195,13 +202,10 @@ def _say_tags(tags: Sequence[str]) -> str:
 
 def tag_as(turn: Turn) -> Reply:
     """'tag that as connection': the person's tags replace the guessed ones."""
-    glimmer, tag = _target(turn), _tag_from(turn)
-    if isinstance(glimmer, Reply):
-        return glimmer
-    if not tag:
-        return Reply.say("What should I tag it as? For example: tag that as nature.")
-    if problem := _too_long(tag):
-        return problem
+    found = _glimmer_and_new_tag(turn, "What should I tag it as? For example: tag that as nature.")
+    if isinstance(found, Reply):
+        return found
+    glimmer, tag = found
     turn.journal.set_tags(glimmer.id, [tag], "person")
     return Reply.say(
         f"Done. {_cap(quote(reflect(glimmer.text)))} is tagged {tag} now.",
@@ -212,13 +216,10 @@ def tag_as(turn: Turn) -> Reply:
 
 def also_tag(turn: Turn) -> Reply:
     """'also tag it as comfort': adds to what it has, keeping what was there."""
-    glimmer, tag = _target(turn), _tag_from(turn)
-    if isinstance(glimmer, Reply):
-        return glimmer
-    if not tag:
-        return Reply.say("What should I add? For example: also tag that as comfort.")
-    if problem := _too_long(tag):
-        return problem
+    found = _glimmer_and_new_tag(turn, "What should I add? For example: also tag that as comfort.")
+    if isinstance(found, Reply):
+        return found
+    glimmer, tag = found
     tags = [*turn.journal.tags(glimmer.id), tag]
     turn.journal.set_tags(glimmer.id, tags, "person")
     tags = turn.journal.tags(glimmer.id)

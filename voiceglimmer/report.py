@@ -259,6 +259,20 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _grid(
+    ticks: Sequence[float], left: float, top: float, plot_w: float, plot_h: float
+) -> list[str]:
+    """A bar chart's horizontal gridlines, each labelled with its count on the left."""
+    lines = []
+    for t in ticks:
+        y = top + plot_h - plot_h * t / ticks[-1]
+        lines.append(
+            f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{_n(y)}" y2="{_n(y)}"/>'
+            f'<text class="axis" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{_n(t)}</text>'
+        )
+    return lines
+
+
 def _svg(key: str, width: int, height: int, title: str, desc: str, body: Sequence[str]) -> str:
     return (
         f'<svg class="chart" id="{key}-chart" viewBox="0 0 {width} {height}" width="{width}" '
@@ -299,13 +313,7 @@ def weeks_chart(p: Progress) -> str:
     slot = plot_w / len(weeks)
     bar_w = max(slot * 0.7, 1.0)
     every = math.ceil(len(weeks) / 13)
-    body: list[str] = []
-    for t in ticks:
-        y = top + plot_h - plot_h * t / ymax
-        body.append(
-            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_n(y)}" y2="{_n(y)}"/>'
-            f'<text class="axis" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{_n(t)}</text>'
-        )
+    body = _grid(ticks, left, top, plot_w, plot_h)
     for i, w in enumerate(weeks):
         x = left + i * slot + (slot - bar_w) / 2
         h = plot_h * w.count / ymax
@@ -460,13 +468,7 @@ def themes_chart(p: Progress, most: int = len(THEME_COLOURS)) -> str:
     ymax = ticks[-1]
     slot = plot_w / len(months)
     bar_w = min(slot * 0.6, 70)
-    body: list[str] = []
-    for t in ticks:
-        y = top + plot_h - plot_h * t / ymax
-        body.append(
-            f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{_n(y)}" y2="{_n(y)}"/>'
-            f'<text class="axis" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{_n(t)}</text>'
-        )
+    body = _grid(ticks, left, top, plot_w, plot_h)
     for i, m in enumerate(months):
         x = left + i * slot + (slot - bar_w) / 2
         base = top + plot_h
