@@ -130,12 +130,16 @@ def _original_span(value: str, text: str) -> str:
     """
     # By runs of letters and digits: hassil also drops some punctuation inside the
     # slot ('"thank you," she said' comes back without its comma).
-    words = re.findall(r"\w+", value) or [  # emoji and symbols only: by character
-        ch for ch in value if not ch.isspace() and unicodedata.category(ch)[0] != "P"
-    ]
-    if not words:
-        return value
+    words = re.findall(r"\w+", value)
     pattern = r"[\W_]*".join(re.escape(w) for w in words)
+    if words:
+        # whole words: in "a glimmer: R R" the slot is the last two words, not "r: R"
+        pattern = rf"(?<![^\W_]){pattern}(?![^\W_])"
+    else:  # emoji and symbols only: by character
+        words = [ch for ch in value if not ch.isspace() and unicodedata.category(ch)[0] != "P"]
+        if not words:
+            return value
+        pattern = r"[\W_]*".join(re.escape(w) for w in words)
     # the last occurrence: slots come after the template's literal words
     found = next(reversed(list(re.finditer(pattern, text, re.IGNORECASE))), None)
     if not found:
