@@ -62,6 +62,10 @@ AREAS: dict[str, tuple[str, ...]] = {
         "soak.double_2000.growth",
         "soak.vosk_ko_2000.growth",
     ),
+    "journal_import": (
+        "journal_import.new",
+        "journal_import.duplicates",
+    ),
 }
 
 ALL_FIGURES: tuple[str, ...] = tuple(key for keys in AREAS.values() for key in keys)

@@ -10,13 +10,13 @@ import argparse
 import re
 from functools import cache
 
-from voiceglimmer import hookimpl
+from voiceglimmer import crisis, hookimpl
 from voiceglimmer.app import App, UserError
 from voiceglimmer.backup import forget_glimmer
 from voiceglimmer.events import FollowUp, Reply
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
-from voiceglimmer.journal import JournalError
+from voiceglimmer.journal import JournalError, local_time
 from voiceglimmer.wording import for_terminal, plural, quote, reflect
 
 NOTICED = "(noticed|had|found|spotted|caught|saw|felt|got|have|experienced)"
@@ -216,17 +216,28 @@ def register_intents(register):
 
 
 def log_command(args: argparse.Namespace, app: App) -> int:
+    from voiceglimmer.journal import RANGE_WORDS, moment_problem
     from voiceglimmer.when import WhenError, parse_moment
 
     text = " ".join(args.text).strip()
     if not text:
         raise UserError('Say what the glimmer was, e.g. voiceglimmer log "warm tea at dawn".')
+    if crisis.is_crisis(text):  # first: the pointer matters more than any other message
+        print(*crisis.REPLY_LINES, crisis.NOT_SAVED, sep="\n")
+        return 1
     when = None
     if args.at:
         try:
             when = parse_moment(args.at, app.clock())
         except WhenError as exc:
             raise UserError(str(exc)) from exc
+        # The journal's one range (journal.EARLIEST to now): a year-1 time once
+        # saved here made stats and the report fail for good.
+        if problem := moment_problem(when, app.clock()):
+            raise UserError(
+                f"--at {args.at!r} {problem}, so nothing was saved: {RANGE_WORDS}. "
+                "Try 'yesterday at 9am' or 2026-11-03T09:15."
+            )
     try:
         glimmer = app.assistant.save(text, source="typed", when=when)
     except JournalError as exc:  # full, read-only or unreadable: give the words back
@@ -235,7 +246,7 @@ def log_command(args: argparse.Namespace, app: App) -> int:
         raise UserError(
             f"{exc} So your words aren't lost, here they are: \u201c{text}\u201d."
         ) from exc
-    local = glimmer.created_at.astimezone(app.clock().tzinfo)
+    local = local_time(glimmer.created_at, app.clock().tzinfo)
     print(f"Saved #{glimmer.id} ({local:%Y-%m-%d %H:%M}): {for_terminal(glimmer.text)}")
     return 0
 

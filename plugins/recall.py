@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from voiceglimmer import hookimpl
+from voiceglimmer import crisis, hookimpl
 from voiceglimmer.events import FollowUp, Glimmer, Reply
-from voiceglimmer.handle import Turn
+from voiceglimmer.handle import LOOK_BACK, Turn
 from voiceglimmer.intent import Intent
+from voiceglimmer.journal import local_time
 from voiceglimmer.wording import plural, reflect, spoken_list
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def _on_day(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'on Monday', 'on Monday the 3rd of November'."""
     from voiceglimmer.when import say_day  # deferred: see the module docstring
 
-    day = say_day(glimmer.created_at.astimezone(turn.now.tzinfo).date(), turn.now.date())
+    day = say_day(local_time(glimmer.created_at, turn.now.tzinfo).date(), turn.now.date())
     return day if day in ("today", "yesterday") else f"on {day}"
 
 
@@ -105,18 +106,28 @@ def _batch_reply(
     span_days: bool,
     offset: int = 0,
 ) -> Reply:
-    """Read up to BATCH glimmers; offer the rest one batch at a time."""
-    glimmers = fetch(BATCH, offset)
+    """Read up to BATCH glimmers; offer the rest one batch at a time.
+
+    An entry holding words of harm is counted but never read: one sentence
+    says it was left out, with where help is.
+    """
+    fetched = fetch(BATCH, offset)
+    glimmers = crisis.readable(fetched)
     if glimmers:
         turn.use(glimmers[-1])
     lines = _read(turn, glimmers, span_days)
-    body = "; ".join(lines[:-1]) + ("; and " if len(lines) > 1 else "") + lines[-1] + "."
-    if offset:  # no opening sentence: the batch starts the reply
-        body = body[0].upper() + body[1:]
-    remaining = total - offset - len(glimmers)
+    body = ""
+    if not lines and offset == 0:
+        opening = ""  # "you noted one glimmer:" and then none read would confuse
+    if lines:
+        body = "; ".join(lines[:-1]) + ("; and " if len(lines) > 1 else "") + lines[-1] + "."
+        if offset:  # no opening sentence: the batch starts the reply
+            body = body[0].upper() + body[1:]
+    remaining = total - offset - len(fetched)
     reply = Reply.say(
         opening if offset == 0 else "",
         body,
+        *crisis.withheld(len(fetched) - len(glimmers)),
         glimmer_id=glimmers[-1].id if glimmers else None,
         data={"count": total, "read": [g.id for g in glimmers], "remaining": remaining},
     )
@@ -193,8 +204,17 @@ def search_glimmers(turn: Turn) -> Reply:
     )
 
 
+def _random_readable(turn: Turn) -> Glimmer | None:
+    """A random entry that may be read back as a glimmer (a few draws, then the newest)."""
+    for _ in range(8):
+        glimmer = turn.journal.random(turn.rng)
+        if glimmer is None or not crisis.needs_care(glimmer):
+            return glimmer
+    return next(iter(crisis.readable(turn.journal.latest(LOOK_BACK))), None)
+
+
 def random_glimmer(turn: Turn) -> Reply:
-    glimmer = turn.journal.random(turn.rng)
+    glimmer = _random_readable(turn)
     if glimmer is None:
         return Reply.say(
             "There are no glimmers in your journal yet. When you notice one, tell me and "
@@ -209,7 +229,7 @@ def random_glimmer(turn: Turn) -> Reply:
 
 
 def latest_glimmer(turn: Turn) -> Reply:
-    latest = turn.journal.latest(1)
+    latest = crisis.readable(turn.journal.latest(LOOK_BACK))
     if not latest:
         return Reply.say("You haven't saved a glimmer yet.")
     glimmer = turn.use(latest[0])

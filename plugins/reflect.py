@@ -18,8 +18,7 @@ from functools import cache
 
 from voiceglimmer_plugins.savor_script import _forms
 
-from voiceglimmer import hookimpl
-from voiceglimmer.crisis import reply_if_crisis
+from voiceglimmer import crisis, hookimpl
 from voiceglimmer.events import FollowUp, Glimmer, Reply
 from voiceglimmer.handle import Turn, yes_or_no
 from voiceglimmer.intent import Intent
@@ -99,7 +98,7 @@ def _today(turn: Turn) -> list[Glimmer]:
     from voiceglimmer.when import parse_span  # deferred: see the module docstring
 
     span = parse_span("today", turn.now)
-    return turn.journal.between(span.start, span.end)
+    return crisis.readable(turn.journal.between(span.start, span.end))
 
 
 def match_answer(answer: str, glimmers: Sequence[Glimmer]) -> Glimmer | None:
@@ -143,8 +142,6 @@ NOTE_OFFER = "Would you like to add a note to today? Say it now, or say skip."
 def _note_offer(glimmer_id: int | None) -> tuple[str, FollowUp]:
     def take(answer: Turn) -> Reply:
         text = answer.slots["answer"].strip()
-        if crisis := reply_if_crisis(answer, text):
-            return crisis
         if yes_or_no(text) is True:
             return Reply.say(
                 "Go ahead. What would you like to note?",
@@ -230,8 +227,6 @@ def _which(glimmers: Sequence[Glimmer]) -> Callable[[Turn], Reply]:
 
     def answered(turn: Turn) -> Reply:
         text = turn.slots["answer"]
-        if crisis := reply_if_crisis(turn, text):
-            return crisis
         today = [g for g in (turn.journal.get(i) for i in ids) if g is not None]
         found = match_answer(text, today)
         if found is not None:
@@ -273,8 +268,6 @@ FIND_ONE = "Was there a moment, even a small one, that felt a little easier?"
 
 def _find_one(turn: Turn) -> Reply:
     text = turn.slots["answer"]
-    if crisis := reply_if_crisis(turn, text):
-        return crisis
     if yes_or_no(text) is True:
         return Reply.say(
             "What was it?", follow_up=FollowUp(on_answer=_find_one, kind="text", name="find")
@@ -337,8 +330,6 @@ def add_note(turn: Turn) -> Reply:
 
 def _note_answer(turn: Turn) -> Reply:
     text = turn.slots["answer"].strip()
-    if crisis := reply_if_crisis(turn, text):
-        return crisis
     if _is_none(text):
         return Reply.say("Okay, no note.")
     return _add_note(turn, text)

@@ -8,8 +8,9 @@ biggest rise from before), so the calm check pays off here; with no ratings,
 any of their glimmers will do. Only one is offered, with a short savor,
 because a list is too much to take in when things are hard.
 
-Words that may mean crisis never reach this plugin: the crisis intent
-(:mod:`voiceglimmer.crisis`) outranks it and points to real help instead.
+Words that may mean crisis never reach this plugin: the dialog answers them
+first (:mod:`voiceglimmer.crisis`) and points to real help instead, and an
+entry holding such words is never offered as a glimmer.
 
 Registered as the ``resourcing`` plugin. ``voiceglimmer.when`` is imported
 where a day is named, so starting the assistant doesn't pay for it.
@@ -17,11 +18,11 @@ where a day is named, so starting the assistant doesn't pay for it.
 
 from __future__ import annotations
 
-from voiceglimmer import hookimpl
+from voiceglimmer import crisis, hookimpl
 from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
-from voiceglimmer.handle import Turn
+from voiceglimmer.handle import LOOK_BACK, Turn
 from voiceglimmer.intent import Intent
-from voiceglimmer.journal import CalmRating
+from voiceglimmer.journal import CalmRating, local_time
 from voiceglimmer.wording import reflect
 
 #: A savoring "helped" when it ended at least this settled, or rose by this much.
@@ -91,16 +92,25 @@ def pick(turn: Turn) -> tuple[Glimmer | None, str]:
     asking twice in a hard hour doesn't bring back the same one.
     """
     last = turn.state("last_offered")
-    helped = [g for g in map(turn.journal.get, _helped(turn.journal.rated_savorings())) if g]
+    helped = crisis.readable(
+        g for g in map(turn.journal.get, _helped(turn.journal.rated_savorings())) if g
+    )
     if helped:
         fresh = [g for g in helped if g.id != last] or helped
         return fresh[0], "helped"
-    glimmer = turn.journal.random(turn.rng)
-    if glimmer is not None and glimmer.id == last and turn.journal.count() > 1:
-        for _ in range(5):
-            glimmer = turn.journal.random(turn.rng)
-            if glimmer is not None and glimmer.id != last:
-                break
+    # never offer an entry holding words of harm: a few draws, then the newest safe one
+    glimmer = None
+    for _ in range(8):
+        drawn = turn.journal.random(turn.rng)
+        if drawn is None:
+            return None, "random"
+        if crisis.needs_care(drawn):
+            continue
+        glimmer = drawn
+        if drawn.id != last or turn.journal.count() == 1:
+            break
+    if glimmer is None:
+        glimmer = next(iter(crisis.readable(turn.journal.latest(LOOK_BACK))), None)
     return glimmer, "random"
 
 
@@ -108,7 +118,7 @@ def _noted(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'Monday', 'Thursday the 6th of August'."""
     from voiceglimmer.when import say_day  # deferred: see the module docstring
 
-    return say_day(glimmer.created_at.astimezone(turn.now.tzinfo).date(), turn.now.date())
+    return say_day(local_time(glimmer.created_at, turn.now.tzinfo).date(), turn.now.date())
 
 
 def _empty() -> Reply:

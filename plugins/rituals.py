@@ -39,7 +39,7 @@ from voiceglimmer.events import FollowUp, Reply
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
 from voiceglimmer.journal import WEEKDAYS, Journal, Reminder, days_of
-from voiceglimmer.wording import plural, reflect, spoken_list
+from voiceglimmer.wording import for_terminal, plural, reflect, spoken_list
 
 #: What each kind of reminder is for, as said in a confirmation ("I'll remind you to ...").
 KINDS = {
@@ -529,7 +529,10 @@ def register_intents(register):
 def _row(reminder: Reminder) -> str:
     off = "" if reminder.enabled else "  (off)"
     days = say_days(reminder.days)
-    return f"#{reminder.id:<4}{reminder.at:%H:%M}  {days:<22}{say_what(reminder)}{off}"
+    # the message is the person's own words: shown, never obeyed, by a terminal
+    return (
+        f"#{reminder.id:<4}{reminder.at:%H:%M}  {days:<22}{for_terminal(say_what(reminder))}{off}"
+    )
 
 
 def list_command(args: argparse.Namespace, app: App) -> int:

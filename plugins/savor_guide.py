@@ -24,10 +24,9 @@ from pathlib import Path
 
 from voiceglimmer_plugins.savor_script import build_script
 
-from voiceglimmer import hookimpl
-from voiceglimmer.crisis import reply_if_crisis
+from voiceglimmer import crisis, hookimpl
 from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
-from voiceglimmer.handle import Turn, yes_or_no
+from voiceglimmer.handle import LOOK_BACK, Turn, yes_or_no
 from voiceglimmer.intent import Intent
 from voiceglimmer.wording import quote, reflect
 
@@ -74,7 +73,7 @@ def _pick(turn: Turn) -> tuple[Glimmer | None, str | None]:
     named = turn.slots.get("glimmer")
     if named:
         words = [w for w in named.lower().split() if len(w) > 2 and w not in {"the", "my", "and"}]
-        found = turn.journal.search(words or named.split(), limit=1)
+        found = crisis.readable(turn.journal.search(words or named.split(), limit=LOOK_BACK))
         return (turn.use(found[0]), None) if found else (None, named)
     return turn.last_glimmer, None
 
@@ -211,8 +210,6 @@ def calm_check_on(turn: Turn) -> bool:
 
 def _not_a_rating(turn: Turn, text: str) -> Reply | None:
     """A crisis, or a new request instead of an answer: answered as such."""
-    if crisis := reply_if_crisis(turn, text):
-        return crisis
     if not is_skip(text) and read_rating(text) is None and turn.can_route(text):
         return turn.route(text)
     return None
@@ -226,7 +223,7 @@ def _ask_before(turn: Turn, glimmer: Glimmer, length: str) -> Reply:
         if (other := _not_a_rating(answer, text)) is not None:
             return other
         found = answer.journal.get(glimmer.id)
-        if found is None:
+        if found is None or crisis.needs_care(found):
             return Reply.say("That glimmer isn't in your journal any more.")
         return _script(answer, answer.use(found), None, length, before=read_rating(text))
 

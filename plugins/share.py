@@ -19,6 +19,8 @@ from voiceglimmer import hookimpl
 from voiceglimmer.events import Glimmer, Reply
 from voiceglimmer.handle import Turn
 from voiceglimmer.intent import Intent
+from voiceglimmer.journal import local_time
+from voiceglimmer.safefile import write_private
 
 FOLDER = "shared"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -78,17 +80,11 @@ def write_card(folder: Path, name: str, text: str) -> Path:
     stem, number = name, 1
     while True:
         path = folder / f"{stem}.md"
-        if not path.exists() or path.read_text(encoding="utf-8") == text:
+        if not path.is_file() or path.read_text(encoding="utf-8") == text:
             break
         number += 1
         stem = f"{name}-{number}"
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_private(path, text)  # 0600, atomic, and never over a link, pipe or device
     return path
 
 
@@ -98,7 +94,7 @@ def share(turn: Turn) -> Reply:
         return Reply.say("There's no glimmer to share yet. Tell me one first.")
     turn.use(glimmer)
     glimmer = turn.journal.get(glimmer.id) or glimmer  # with its savorings counted
-    day = glimmer.created_at.astimezone(turn.now.tzinfo).date()
+    day = local_time(glimmer.created_at, turn.now.tzinfo).date()
     folder = Path(turn.journal.path).parent / FOLDER
     path = write_card(folder, f"{day.isoformat()}-{slug(glimmer.text)}", card(glimmer, day))
     return Reply.say(

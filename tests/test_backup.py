@@ -334,6 +334,7 @@ def test_a_damaged_journal_is_reported_with_the_way_back(cli, home: Path, kind: 
     journal = home / "journal.sqlite3"
     damage(journal, kind)
     damaged = journal.read_bytes()
+    found = sorted(p.name for p in home.iterdir())  # the journal, its lock file, backups
     assert user_version(journal) == len(MIGRATIONS)  # it opens: only a check finds it
 
     run = cli("log", "a glimmer that must not be written into a damaged file", input="")
@@ -343,7 +344,7 @@ def test_a_damaged_journal_is_reported_with_the_way_back(cli, home: Path, kind: 
     assert str(good) in run.stderr and "300 glimmers" in run.stderr
     assert "voiceglimmer restore --latest" in run.stderr
     assert journal.read_bytes() == damaged
-    assert sorted(p.name for p in home.iterdir()) == ["backups", "journal.sqlite3"]
+    assert sorted(p.name for p in home.iterdir()) == found
     assert len(backups_in(home)) == 1  # damage is never copied over the good backups
 
     run = cli("restore", "--latest", "--yes", input="")
@@ -377,3 +378,143 @@ def test_open_journal_raises_journal_error_for_damage(home: Path) -> None:
     damage(home / "journal.sqlite3")
     with pytest.raises(JournalError, match=r"(?s)is damaged.*no good backup"):
         backup.open_journal(Home(home, home), NOW)
+
+
+# -- restore takes only a journal, says where the old one went, and waits its turn ---
+
+
+def foreign(path: Path, kind: str) -> Path:
+    """A sound SQLite file that voiceglimmer did not make (or a newer one did)."""
+    with closing(sqlite3.connect(path)) as db:
+        if kind == "another program's":  # has a glimmers table, nothing else of ours
+            db.execute("CREATE TABLE glimmers (id INTEGER PRIMARY KEY, text TEXT)")
+            db.execute("INSERT INTO glimmers (text) VALUES ('not ours')")
+        else:
+            db.executescript("".join(MIGRATIONS))
+            if kind == "no schema version":
+                db.execute("PRAGMA user_version = 0")
+            elif kind == "missing a table":
+                db.execute("DROP TABLE tags")
+                db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            elif kind == "missing a column":
+                db.execute("ALTER TABLE savorings DROP COLUMN calm_after")
+                db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            elif kind == "newer":
+                db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+        db.commit()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("another program's", "is not a voiceglimmer journal"),
+        ("no schema version", "no voiceglimmer schema version"),
+        ("missing a table", "has no table tags"),
+        ("missing a column", "table savorings has no column calm_after"),
+        ("newer", "written by a newer voiceglimmer"),
+    ],
+)
+def test_restore_accepts_only_a_voiceglimmer_journal(
+    cli, home: Path, tmp_path: Path, kind: str, said: str
+) -> None:
+    cli("log", "the smell of rain")
+    cli("backup")
+    before = export(cli)
+    source = foreign(tmp_path / "other.sqlite3", kind)
+    run = cli("restore", str(source), "--yes", input="")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert said in run.stderr and "Your journal has not been changed" in run.stderr
+    assert not list(home.glob("*before-restore*")) and export(cli) == before
+
+    # --latest passes over such a file in the backups folder to the newest journal
+    (good,) = backups_in(home)
+    newer = good.with_name("journal-20261124T235959Z.sqlite3")
+    newer.write_bytes(source.read_bytes())
+    run = cli("restore", "--latest", "--yes", input="")
+    assert run.returncode == 0 and str(good) in run.stdout
+    assert [g["text"] for g in export(cli)] == ["the smell of rain"]
+
+
+def test_an_older_journal_restores_and_is_upgraded(cli, home: Path, tmp_path: Path) -> None:
+    old = tmp_path / "v1.sqlite3"
+    with closing(sqlite3.connect(old)) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute(
+            "INSERT INTO glimmers (created_at, created_ts, text, source) "
+            "VALUES ('2026-11-20T08:15:00-05:00', 1795698900, 'an old glimmer', 'typed')"
+        )
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+    cli("log", "today's")
+    run = cli("restore", str(old), "--yes", input="")
+    assert run.returncode == 0, run.stderr
+    assert [g["text"] for g in export(cli)] == ["an old glimmer"]
+    assert user_version(home / "journal.sqlite3") == len(MIGRATIONS)
+
+
+def test_a_restore_that_fails_after_setting_aside_names_the_set_aside_journal(
+    cli, home: Path
+) -> None:
+    cli("log", "the smell of rain")
+    cli("backup")
+    cli("log", "warm tea")
+    journal = home / "journal.sqlite3"
+    # The swap itself fails: an immutable journal can be copied aside but not replaced.
+    if subprocess.run(["chattr", "+i", str(journal)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not possible here")
+    try:
+        run = cli("restore", "--latest", "--yes", input="")
+    finally:
+        subprocess.run(["chattr", "-i", str(journal)], check=True)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    (aside,) = home.glob("journal.sqlite3.before-restore-*")
+    assert f"Your previous journal is kept, unchanged, at {aside}" in run.stderr
+    assert glimmer_count(aside) == 2
+    assert not list(home.glob(".journal.sqlite3.restoring*"))  # no staged copy left
+    # the way back it names works
+    back = cli("restore", str(aside), "--yes", input="")
+    assert back.returncode == 0, back.stderr
+    assert [g["text"] for g in export(cli)] == ["the smell of rain", "warm tea"]
+
+
+def _say(chat: subprocess.Popen, line: str) -> str:
+    """Type one line into a running chat and read its one-line answer."""
+    chat.stdin.write(line + "\n")
+    chat.stdin.flush()
+    ready, _, _ = select.select([chat.stdout], [], [], 60)
+    assert ready, "the chat did not answer"
+    return chat.stdout.readline()
+
+
+def test_restore_and_forget_all_wait_for_an_open_chat_to_close(cli, home: Path) -> None:
+    cli("log", "the smell of rain")
+    cli("backup")
+    env = {**os.environ, "VOICEGLIMMER_HOME": str(home), "VOICEGLIMMER_NOW": NOW.isoformat()}
+    env["TZ"] = ZONE
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "voiceglimmer", "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert _say(chat, "glimmer: warm tea").startswith("Saved")  # the chat has it open
+        for args in (["restore", "--latest", "--yes"], ["forget", "--all", "--yes"]):
+            run = cli(*args, input="")
+            assert run.returncode == 2 and "Traceback" not in run.stderr
+            assert "Another voiceglimmer has your journal open" in run.stderr
+            assert "Close it first" in run.stderr and "Nothing was changed" in run.stderr
+        assert not list(home.glob("*before-restore*"))
+        # what the chat saves afterwards lands in the journal, not in a set-aside copy
+        assert _say(chat, "glimmer: a heron at dusk").startswith("Saved")
+    finally:
+        chat.stdin.close()
+        chat.wait(timeout=60)
+    assert chat.returncode == 0, chat.stderr.read()
+    assert [g["text"] for g in export(cli)] == ["the smell of rain", "warm tea", "a heron at dusk"]
+    run = cli("restore", "--latest", "--yes", input="")  # closed: now it may
+    assert run.returncode == 0, run.stderr
+    assert [g["text"] for g in export(cli)] == ["the smell of rain"]

@@ -50,7 +50,8 @@ def test_forget_all_leaves_no_trace_anywhere_under_home(cli, home: Path) -> None
     cli("log", "warm tea", now=later)  # a daily backup (of two glimmers)
     cli("backup", now=later)
     assert cli("restore", "--latest", "--yes", input="", now=later).returncode == 0  # set aside
-    assert len(traces(home)) >= 4  # journal, two backups, the set-aside journal
+    left_by_a_killed_copy(home / "journal.sqlite3", home / ".journal.sqlite3.restoring")
+    assert len(traces(home)) >= 5  # journal, two backups, the set-aside journal, a partial
     assert rows(home, "SELECT count(*) FROM savorings") == [(1,)]
     assert rows(home, "SELECT count(*) FROM plugin_state") != [(0,)]
 
@@ -115,6 +116,40 @@ def test_forget_one_leaves_no_trace_in_the_journal_or_later_backups(cli, home: P
     ]
     assert rows(home, "SELECT count(*) FROM savorings WHERE glimmer_id = 2") == [(0,)]
     assert "warm tea" in cli("list", "--search", "tea").stdout
+
+
+def left_by_a_killed_copy(journal: Path, partial: Path) -> None:
+    """What a backup or restore killed mid-copy leaves: a copy under its temporary name."""
+    with closing(sqlite3.connect(journal)) as source, closing(sqlite3.connect(partial)) as copy:
+        source.backup(copy)
+
+
+def test_forget_one_also_scrubs_set_aside_and_partial_copies(cli, home: Path) -> None:
+    cli("log", "warm tea")
+    cli("log", f"a {MARK} pie cooling on the sill")  # glimmer #2
+    cli("backup")
+    cli("log", "rain on the window")
+    assert cli("restore", "--latest", "--yes", input="").returncode == 0
+    (aside,) = home.glob("journal.sqlite3.before-restore-*")  # holds all three
+    partials = [
+        home / "backups" / ".journal-20261124T203000Z.sqlite3.partial",
+        home / ".journal.sqlite3.restoring",
+    ]
+    for partial in partials:
+        left_by_a_killed_copy(home / "journal.sqlite3", partial)
+    assert {aside, *partials} <= set(traces(home))
+
+    run = cli("forget", "2", "--yes", input="")
+    assert run.returncode == 0, run.stderr
+    assert "removed from one backup and one set-aside journal" in run.stdout
+
+    assert traces(home) == []
+    assert not any(p.exists() for p in partials)
+    with closing(sqlite3.connect(aside)) as db:  # the set-aside journal keeps the rest
+        kept = [t for (t,) in db.execute("SELECT text FROM glimmers ORDER BY id")]
+    assert kept == ["warm tea", "rain on the window"]
+    assert cli("restore", str(aside), "--yes", input="").returncode == 0
+    assert "rain on the window" in cli("list").stdout
 
 
 def test_forget_one_needs_confirmation_and_a_real_number(cli, home: Path) -> None:
@@ -226,3 +261,20 @@ def test_scrub_reports_a_log_it_could_not_truncate(assistant: Assistant) -> None
         reader.execute("SELECT count(*) FROM glimmers").fetchone()  # holds a read snapshot
         assistant.save("more")
         assert backup.scrub(assistant.journal) is False
+
+
+def test_forget_also_deletes_the_cards_and_report_that_quote_it(cli, home) -> None:
+    cli("chat", input="glimmer: the smell of <rain> & wet stone\nyes\n")  # saved and savored
+    cli("log", "warm bread")
+    assert cli("chat", input="share my last glimmer\n").returncode == 0  # a card of the bread
+    cards = home / "shared"
+    (cards / "rain.md").write_text("# A glimmer\n\nthe smell of <rain> & wet stone\n")
+    assert cli("report").returncode == 0
+    report = home / "glimmer-report.html"
+    assert report.is_file() and "wet stone" in report.read_text()
+    done = cli("forget", "1", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "share card or report" in done.stdout
+    assert not report.exists() and not (cards / "rain.md").exists()
+    # the card of the other glimmer stays
+    assert [p.read_text().count("warm bread") for p in cards.glob("*.md")] == [1]

@@ -164,3 +164,19 @@ def test_import_refuses_foreign_files_without_adding_anything(journal: Journal) 
     with pytest.raises(JournalError, match="number 2"):
         journal.import_records(bad)
     assert journal.count() == 0
+
+
+def test_no_caller_can_store_a_value_that_breaks_stats(journal: Journal) -> None:
+    """A plugin writes through Journal, not `log --at`: the range holds there too."""
+    good = journal.add("tea", created_at=NOW)
+    for moment in (datetime(1, 1, 1, tzinfo=NOW.tzinfo), datetime(9999, 1, 1, tzinfo=NOW.tzinfo)):
+        with pytest.raises(ValueError, match="glimmer times run from 1 January 1900"):
+            journal.add("out of range", created_at=moment)
+        with pytest.raises(ValueError, match="glimmer times run from"):
+            journal.record_savoring(good.id, started_at=moment, seconds=5, length="quick")
+    for seconds in (float("inf"), float("nan"), -1, 86_401):
+        with pytest.raises(ValueError, match="seconds"):
+            journal.record_savoring(good.id, started_at=NOW, seconds=seconds, length="quick")
+        with pytest.raises(ValueError, match="seconds"):
+            journal.finish_savoring(1, seconds=seconds, completed=False)
+    assert [g.text for g in journal] == ["tea"] and journal.savorings(good.id) == []

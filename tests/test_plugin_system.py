@@ -231,3 +231,129 @@ def test_scaffolded_plugin_installs_and_its_test_passes(tmp_path, cli) -> None:
     again = cli("plugins", "new", "kindness", "--dir", str(tmp_path))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert cli("plugins", "new", "9 lives").returncode == 2
+
+
+UNRULY = {
+    "quitter": "import sys\nsys.exit(3)\n",
+    "interrupter": "raise KeyboardInterrupt\n",
+    "chatty": """
+import sys
+from voiceglimmer import hookimpl
+
+print("chatty says hello while importing")
+
+
+@hookimpl
+def glimmer_saved(glimmer, journal):
+    print("chatty saw a glimmer saved")
+
+
+@hookimpl
+def register_commands(subparsers):
+    print("chatty is adding no commands")
+""",
+    "exit_on_save": """
+import sys
+from voiceglimmer import hookimpl
+
+
+@hookimpl
+def glimmer_saved(glimmer, journal):
+    sys.exit("bye from exit_on_save")
+""",
+    "interrupt_on_save": """
+from voiceglimmer import hookimpl
+
+
+@hookimpl
+def glimmer_saved(glimmer, journal):
+    raise KeyboardInterrupt
+""",
+}
+
+
+@pytest.fixture
+def unruly_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "unruly"
+    folder.mkdir()
+    for name, code in UNRULY.items():
+        (folder / f"{name}.py").write_text(code)
+    return folder
+
+
+def test_sys_exit_or_ctrl_c_from_a_plugin_is_reported_and_the_session_goes_on(
+    unruly_dir, cli
+) -> None:
+    """Finding 7: sys.exit() at a plugin's import (or in its hooks) ended the CLI silently."""
+    lines = "glimmer: the sea is calm\nglimmer: a robin\nwhat's my streak\n"
+    run = cli("--plugins-dir", str(unruly_dir), "chat", "--json", input=lines)
+    assert run.returncode == 0, run.stderr
+    events = run.json_lines()  # every stdout line is JSON: nothing a plugin printed
+    assert [e["reply"].split(".")[0] for e in events[:2]] == [
+        "Saved: the sea is calm",
+        "Saved: a robin",
+    ]
+    assert len(events) == 3, "the whole session was answered"
+    warnings = [w for w in run.stderr.splitlines() if w.startswith("voiceglimmer: warning:")]
+    expected = [
+        "plugin 'quitter' could not be loaded: SystemExit: it called sys.exit(3)",
+        "plugin 'interrupter' could not be loaded: KeyboardInterrupt",
+        "plugin 'exit_on_save' failed in glimmer_saved: SystemExit: it called "
+        "sys.exit('bye from exit_on_save')",
+        "plugin 'interrupt_on_save' failed in glimmer_saved: KeyboardInterrupt",
+    ]
+    for line in expected:
+        assert sum(w.endswith(line) for w in warnings) == 1, (line, warnings)
+    assert len(warnings) == len(expected)
+
+
+def test_a_plugins_print_never_reaches_stdout(unruly_dir, cli) -> None:
+    """Plugin output goes to stderr, so `chat --json` and `plugins --json` stay pure JSON."""
+    run = cli("--plugins-dir", str(unruly_dir), "chat", "--json", input="glimmer: rain\n")
+    [event] = run.json_lines()
+    assert event["glimmer_id"] is not None
+    assert "chatty" not in run.stdout
+    assert "chatty says hello while importing" in run.stderr
+    assert "chatty saw a glimmer saved" in run.stderr
+
+    listing = cli("--plugins-dir", str(unruly_dir), "plugins", "--json")
+    assert "chatty" in [p["name"] for p in json.loads(listing.stdout)["plugins"]]
+    assert "chatty is adding no commands" in listing.stderr
+
+
+def test_call_each_contains_exits_and_output_through_the_python_api(
+    home, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voiceglimmer import hookimpl
+    from voiceglimmer.plugins import contained_output, load
+
+    class Leaver:
+        @hookimpl
+        def announcements(self, now, journal):
+            print("leaver speaking on stdout")
+            raise SystemExit(0)
+
+    class Speaker:
+        @hookimpl
+        def announcements(self, now, journal):
+            print("speaker speaking on stdout")
+            return ["Time to look for a glimmer."]
+
+    problems = []
+    plugins = load(
+        entry_points=False, extra=[("leaver", Leaver()), ("speaker", Speaker())],
+        on_problem=problems.append,
+    )  # fmt: skip
+    results = dict(plugins.call_each("announcements", now=None, journal=None))
+    assert results == {"speaker": ["Time to look for a glimmer."]}
+    assert [str(p) for p in problems] == [
+        "plugin 'leaver' failed in announcements: SystemExit: it called sys.exit(0)"
+    ]
+    out = capsys.readouterr()
+    assert "speaking" not in out.out
+    assert "leaver speaking on stdout" in out.err and "speaker speaking on stdout" in out.err
+    with contained_output():
+        print("inside")
+    print("outside")
+    out = capsys.readouterr()
+    assert (out.out, out.err) == ("outside\n", "inside\n")

@@ -161,12 +161,12 @@ def test_export_import_round_trip_is_lossless(tmp_path) -> None:
     exported = first.export_records()
     assert exported["version"] == 2
     second = Journal(tmp_path / "b" / "journal.sqlite3")
-    assert second.import_records(json.loads(json.dumps(exported))) == (len(GLIMMERS), 0)
+    assert second.import_records(json.loads(json.dumps(exported))) == (len(GLIMMERS), 0, 0)
     assert second.export_records() == exported
     assert second.tags(rain.id) == ["comfort"]
     assert second.calm_ratings() == first.calm_ratings()
     # importing again adds nothing, not even a second note or reminder
-    assert second.import_records(exported) == (0, len(GLIMMERS))
+    assert second.import_records(exported) == (0, len(GLIMMERS), 0)
     assert second.export_records() == exported
     first.close()
     second.close()
@@ -198,7 +198,7 @@ def test_a_version_1_export_still_imports(journal: Journal) -> None:
             }
         ],
     }  # fmt: skip
-    assert journal.import_records(v1) == (1, 0)
+    assert journal.import_records(v1) == (1, 0, 0)
     assert journal.calm_ratings() == [] and journal.reminders() == []
     assert [g.text for g in journal.untagged()] == ["tea"]
 

@@ -106,6 +106,10 @@ CORE_KEEPS = [
 
 @pytest.mark.parametrize(("text", "plugin", "intent", "slots"), CASES, ids=[c[0] for c in CASES])
 def test_routes(assistant: Assistant, text: str, plugin: str, intent: str, slots) -> None:
+    if plugin == CRISIS:  # answered by the dialog itself, before any plugin's templates
+        handled = assistant.handle(text)
+        assert (handled.plugin, handled.intent) == (CRISIS, "crisis")
+        return
     match = assistant.registry.match(text)
     assert match is not None, f"nothing understood {text!r}"
     assert (match.intent.plugin, match.intent.name) == (plugin, intent)

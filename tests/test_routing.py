@@ -164,3 +164,20 @@ def test_routing_is_deterministic_across_runs(assistant: Assistant, home) -> Non
     for text, *_ in CASES:
         a, b = assistant.registry.match(text), again.registry.match(text)
         assert (a.intent.name, a.slots) == (b.intent.name, b.slots)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("glimmer: -5 degrees and the sky so clear", "-5 degrees and the sky so clear"),
+        ("I noticed a glimmer: ...and then the sun came out", "...and then the sun came out"),
+        ("glimmer: .5 miles of quiet road", ".5 miles of quiet road"),
+        ("glimmer - the sun on the wall", "the sun on the wall"),
+        ("glimmer: -- a warm towel", "a warm towel"),
+    ],
+)
+def test_a_sign_or_ellipsis_written_against_the_first_word_is_kept(
+    assistant: Assistant, said: str, kept: str
+) -> None:
+    handled = assistant.handle(said)
+    assert assistant.journal.get(handled.reply.glimmer_id).text == kept

@@ -536,6 +536,34 @@ def test_parse_moment_in_dst_gap_moves_forward() -> None:
         assert result.utcoffset() == timedelta(hours=2)
 
 
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("now", "phrase", "expected"),
+    [
+        # 02:30 BST, half an hour after the clocks went forward from 01:00 GMT to 02:00 BST
+        (datetime(2026, 3, 29, 2, 30, tzinfo=LONDON), "an hour ago", "2026-03-29T00:30:00+00:00"),
+        (datetime(2026, 3, 29, 3, 30, tzinfo=LONDON), "2 hours ago", "2026-03-29T00:30:00+00:00"),
+        # 01:10 GMT, ten minutes after the clocks went back: the first 01:10 was an hour ago
+        (datetime(2026, 10, 25, 1, 10, fold=1, tzinfo=LONDON), "an hour ago",
+         "2026-10-25T01:10:00+01:00"),
+        (datetime(2026, 10, 25, 1, 10, fold=1, tzinfo=LONDON), "half an hour ago",
+         "2026-10-25T01:40:00+01:00"),
+        (datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=NY), "2 hours ago",
+         "2026-11-01T00:30:00-04:00"),
+    ],
+)  # fmt: skip
+def test_hours_ago_across_a_daylight_saving_change_is_real_time(
+    now: datetime, phrase: str, expected: str
+) -> None:
+    """An "hour ago" just after a clock change is an hour that passed, not the wall
+    clock moved back an hour (an hour off, or a time the clocks skipped)."""
+    result = parse_moment(phrase, now)
+    assert result.isoformat() == expected
+    assert result.tzinfo is now.tzinfo
+
+
 def test_parse_moment_within_grace_is_allowed() -> None:
     assert parse_moment("2026-11-24T15:30:45", NOW) == NOW + timedelta(seconds=45)
     assert parse_moment("2026-11-24T20:31Z", NOW) == NOW + timedelta(seconds=60)

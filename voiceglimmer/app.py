@@ -17,7 +17,7 @@ from pathlib import Path
 
 from voiceglimmer import clock
 from voiceglimmer.handle import Assistant
-from voiceglimmer.home import Home
+from voiceglimmer.home import Home, HomeError
 from voiceglimmer.journal import Journal
 from voiceglimmer.plugins import Plugins, Problem, load
 
@@ -54,10 +54,17 @@ class App:
 
     @cached_property
     def journal(self) -> Journal:
+        """The journal, opened once; also where the person hears (once per process) that
+        their home, config or journal can be read or changed by other users."""
         from voiceglimmer.backup import open_journal  # backup imports this module
 
-        self.home.ensure()
-        return open_journal(self.home, self.clock(), daily=self.backups)
+        try:
+            self.home.ensure()
+        except HomeError as exc:
+            raise UserError(str(exc)) from None
+        journal = open_journal(self.home, self.clock(), daily=self.backups)
+        self.home.privacy_warnings()
+        return journal
 
     @cached_property
     def assistant(self) -> Assistant:
@@ -70,7 +77,7 @@ class App:
             clock=self.clock,
             rng=self.rng,
             handler_timeout=float(timeout),
-            template_cache=self.home.cache_dir / "templates.pickle",
+            template_cache=self.home.cache_dir / "templates.json",
         )
 
     def close(self) -> None:

@@ -13,11 +13,20 @@ wrong command must not cost it. So:
 - A backup that can't be made (disk full) costs one warning line, never the
   session: the person keeps using their journal.
 - Restore never destroys anything: the journal it replaces, damaged or not, is
-  kept beside it, and the swap is one atomic rename.
+  kept beside it, and the swap is one atomic rename. It accepts only a sound
+  voiceglimmer journal (the tables and columns our migrations make, a schema
+  version we know), proves the copy opens before swapping it in, names the
+  set-aside journal on every failure after it was made, and refuses while
+  another voiceglimmer has the journal open: every process that opens it holds
+  a shared ``flock`` on ``journal.sqlite3.lock``, restore and ``forget --all``
+  need it exclusively. Otherwise a chat left open keeps saving into the file
+  that was set aside.
 - "Forget" really forgets: rows are deleted with secure_delete on, the FTS
   index is optimized so its old segments are overwritten, the write-ahead log
   is checkpointed and truncated, and the words are removed from the backups
-  too (``forget --all`` deletes the backups).
+  and the journals set aside by restore too; half-made copies (a backup's
+  ``.partial``, a restore's ``.restoring``) are shredded (``forget --all``
+  deletes every copy).
 
 Everything here reaches the database through the Journal's public methods or
 a separate sqlite3 connection, so the Journal's own schema code stays its own.
@@ -26,14 +35,18 @@ a separate sqlite3 connection, so the Journal's own schema code stays its own.
 from __future__ import annotations
 
 import argparse
+import errno
+import fcntl
+import functools
 import os
 import re
 import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
-from contextlib import closing, suppress
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,7 +56,7 @@ from voiceglimmer.app import App, UserError
 from voiceglimmer.events import Glimmer
 from voiceglimmer.home import Home
 from voiceglimmer.journal import Journal, JournalError
-from voiceglimmer.wording import plural
+from voiceglimmer.wording import for_terminal, plural
 
 FOLDER = "backups"
 KEEP = 7
@@ -51,6 +64,13 @@ EVERY = timedelta(hours=24)
 STAMP = "%Y%m%dT%H%M%SZ"
 RESTORE_LATEST = "voiceglimmer restore --latest"
 ASIDE_MARK = ".before-restore-"
+#: Beside the journal: held shared by every process with the journal open
+#: (``open_journal``), exclusively by restore and ``forget --all``.
+LOCK_SUFFIX = ".lock"
+#: How long an opening process waits for a restore or ``forget --all`` to finish.
+LOCK_WAIT = 10.0
+#: SQLite's files beside a database; never journals of their own.
+_SIDECARS = ("-wal", "-shm", "-journal")
 FORGET_ALL_ANSWER = "forget everything"
 _NAME = re.compile(r"^journal-(\d{8}T\d{6}Z)(?:_(\d{2,}))?\.sqlite3$")
 _STALE_PARTIAL = 3600.0  # seconds; younger ones may belong to a running copy
@@ -81,10 +101,22 @@ class Inspection:
     problems: tuple[str, ...] = ()
     glimmers: int = 0
     version: int = 0
+    #: True when SQLite found damage; False when the file is sound but not a
+    #: journal this voiceglimmer can use (another program's, or a newer one's).
+    damaged: bool = True
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def why(self) -> str:
+        """Why it can't be restored, as a clause after the file's name."""
+        if self.ok:
+            return "is fine"
+        if self.damaged:
+            return f"fails SQLite's integrity check ({self.problems[0]})"
+        return self.problems[0]
 
 
 def folder_for(journal_path: Path) -> Path:
@@ -130,21 +162,78 @@ def summary(problems: list[str] | tuple[str, ...]) -> str:
     return f"{lines[0][:120]}{more}"
 
 
+def _schema(db: sqlite3.Connection) -> dict[tuple[str, str], frozenset[str]]:
+    """Tables, indexes and triggers by (type, name), with each table's column names.
+
+    FTS5's shadow tables (``glimmers_fts_data`` ...) are left out: SQLite makes
+    them itself and their shape may change between SQLite versions.
+    """
+    rows = db.execute(
+        "SELECT type, name, sql FROM sqlite_master "
+        "WHERE type IN ('table', 'index', 'trigger') AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    virtual = [name for kind, name, sql in rows if kind == "table" and "VIRTUAL" in (sql or "")]
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    for kind, name, _ in rows:
+        if any(name.startswith(f"{v}_") for v in virtual):
+            continue
+        columns: frozenset[str] = frozenset()
+        if kind == "table":
+            columns = frozenset(r[1] for r in db.execute(f"PRAGMA table_info({_name(name)})"))
+        found[(kind, name)] = columns
+    return found
+
+
+@functools.cache
+def reference_schema(version: int) -> dict[tuple[str, str], frozenset[str]]:
+    """What voiceglimmer's own migrations create at ``version``, built in memory
+    from journal.MIGRATIONS so it can never drift from what Journal makes."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        for script in journal_schema.MIGRATIONS[:version]:
+            db.executescript(script)
+        return _schema(db)
+
+
+def schema_problem(db: sqlite3.Connection) -> str | None:
+    """Why ``db`` is not a journal this voiceglimmer can open, or None.
+
+    A file is a journal when its schema version is one voiceglimmer wrote and it
+    has every table, column, index and trigger that version's migrations make
+    (extra ones are tolerated). Anything else, restored, would make every
+    command fail afterwards.
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(journal_schema.MIGRATIONS):
+        return f"it was written by a newer voiceglimmer (schema {version})"
+    if version < 1:
+        return "it is not a voiceglimmer journal (it has no voiceglimmer schema version)"
+    have = _schema(db)
+    for (kind, name), columns in reference_schema(version).items():
+        if (kind, name) not in have:
+            return f"it is not a voiceglimmer journal (it has no {kind} {name})"
+        missing = sorted(columns - have[(kind, name)])
+        if missing:
+            return f"it is not a voiceglimmer journal (table {name} has no column {missing[0]})"
+    return None
+
+
 def inspect(path: Path, *, full: bool = True) -> Inspection:
-    """Integrity (or quick) check, schema version and glimmer count, read-only."""
+    """Integrity (or quick) check, schema, version and glimmer count, read-only."""
     try:
         with closing(_read_only(path)) as db:
             rows = [r[0] for r in db.execute(f"PRAGMA {'integrity' if full else 'quick'}_check")]
             if rows != ["ok"]:
                 return Inspection(path, (summary(rows),))
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(journal_schema.MIGRATIONS):
-                return Inspection(path, ("it was written by a newer voiceglimmer",), 0, version)
+            foreign = schema_problem(db)
+            if foreign:
+                return Inspection(path, (foreign,), 0, version, damaged=False)
             count = int(db.execute("SELECT count(*) FROM glimmers").fetchone()[0])
     except sqlite3.Error as exc:
-        reason = "it is not a voiceglimmer journal" if "no such table" in str(exc) else str(exc)
-        return Inspection(path, (reason,))
-    return Inspection(path, (), count, version)
+        if _is_damage(exc):
+            return Inspection(path, (str(exc),))
+        return Inspection(path, (f"it can't be read ({exc})",), damaged=False)
+    return Inspection(path, (), count, version, damaged=False)
 
 
 def newest_good(folder: Path) -> tuple[Backup, Inspection] | None:
@@ -329,6 +418,141 @@ def _check_journal(path: Path, folder: Path, now: datetime, keep: int) -> str | 
     return None
 
 
+# -- who has the journal open ---------------------------------------------------
+
+
+class JournalBusy(JournalError):
+    """Another voiceglimmer process holds the journal; nothing was changed."""
+
+
+def lock_path(journal_path: Path) -> Path:
+    """``journal.sqlite3.lock`` beside the journal: empty, only ever flock-ed."""
+    return journal_path.with_name(f"{journal_path.name}{LOCK_SUFFIX}")
+
+
+class JournalLock:
+    """An advisory ``flock`` on the lock file beside a journal.
+
+    Every voiceglimmer that opens the journal through :func:`open_journal`
+    holds it shared for as long as the journal is open; restore and
+    ``forget --all`` take it exclusively, without waiting, and refuse if they
+    can't. Without it a restore under an open chat swaps the file away and the
+    chat's later "Saved" glimmers land in the set-aside copy. A separate file
+    (not the journal) because restore replaces the journal's inode, and flock
+    rather than SQLite's own locks because those last one transaction, not a
+    session. Where the file system can't lock, everything works as before.
+    """
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd = fd
+        self.path = path
+        # Closing the descriptor releases the lock, also if close() is never called.
+        self._close = weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def open(cls, journal_path: Path) -> JournalLock | None:
+        """The lock file's descriptor (created 0600), or None if it can't be had
+        (a read-only or full disk: opening the journal then explains the real problem)."""
+        path = lock_path(journal_path)
+        for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+            try:
+                fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            except OSError:
+                continue
+            return cls(fd, path)
+        return None
+
+    def take(self, how: int) -> bool:
+        """Try ``fcntl.LOCK_SH`` or ``LOCK_EX`` without waiting; False if someone else
+        holds it. (A file system without flock counts as taken: nothing to hold.)"""
+        try:
+            fcntl.flock(self.fd, how | fcntl.LOCK_NB)
+        except OSError as exc:
+            return exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN)
+        return True
+
+    def release(self) -> None:
+        self._close()
+
+
+#: Exclusive locks this process holds, by journal path, so nested users share one.
+_EXCLUSIVE: dict[Path, JournalLock] = {}
+
+
+def hold_shared(journal_path: Path, wait: float = LOCK_WAIT) -> JournalLock | None:
+    """The shared lock an open journal holds; waits up to ``wait`` seconds for a
+    restore or ``forget --all`` in another process to finish."""
+    lock = JournalLock.open(journal_path)
+    if lock is None:
+        return None
+    deadline = time.monotonic() + wait
+    while not lock.take(fcntl.LOCK_SH):
+        if time.monotonic() >= deadline:
+            lock.release()
+            raise JournalBusy(
+                f"Another voiceglimmer is restoring or erasing your journal at {journal_path} "
+                "right now. Try again when it has finished."
+            )
+        time.sleep(0.05)
+    return lock
+
+
+@contextmanager
+def exclusive(journal_path: Path, doing: str, held: JournalLock | None = None) -> Iterator[None]:
+    """Hold the journal exclusively, or raise JournalBusy at once naming ``doing``.
+
+    ``held`` is this process's own shared lock (an open journal's), converted
+    in place: a second descriptor would conflict with it. A failed conversion
+    drops the shared lock (that's how flock works), so it is taken back.
+    """
+    key = journal_path.absolute()
+    if key in _EXCLUSIVE:
+        yield
+        return
+    lock = held or JournalLock.open(journal_path)
+    if lock is None:
+        yield
+        return
+    if not lock.take(fcntl.LOCK_EX):
+        if held is None:
+            lock.release()
+        else:
+            held.take(fcntl.LOCK_SH)
+        raise JournalBusy(
+            "Another voiceglimmer has your journal open (a chat, `voiceglimmer run` or "
+            f"another command). Close it first, then {doing} again. Nothing was changed."
+        )
+    _EXCLUSIVE[key] = lock
+    try:
+        yield
+    finally:
+        del _EXCLUSIVE[key]
+        if held is None:
+            lock.release()
+        else:
+            held.take(fcntl.LOCK_SH)
+
+
+class HeldJournal(Journal):
+    """A Journal that holds the shared lock beside it until it is closed."""
+
+    def __init__(self, path: Path, lock: JournalLock | None) -> None:
+        self.lock = lock
+        try:
+            super().__init__(path)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+
 def open_journal(
     home: Home,
     now: datetime,
@@ -337,13 +561,23 @@ def open_journal(
     keep: int = KEEP,
     warn: Callable[[str], None] = _warn,
 ) -> Journal:
-    """The App's way into the journal: check, back up if due, never block on a backup."""
+    """The App's way into the journal: check, back up if due, never block on a backup.
+
+    The journal comes back holding the shared lock (see JournalLock), taken
+    before anything is read so a restore can't swap the file in between.
+    """
     path, folder = home.journal, home.data / FOLDER
     problem = None
-    if path.exists() and path.stat().st_size > 0:
-        problem = _check_before_open(path, folder, now, keep)
+    lock = hold_shared(path)
     try:
-        journal = Journal(path)
+        if path.exists() and path.stat().st_size > 0:
+            problem = _check_before_open(path, folder, now, keep)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    try:
+        journal = HeldJournal(path, lock)
     except JournalError as exc:
         cause = exc.__cause__
         if isinstance(cause, sqlite3.Error) and _is_damage(cause):
@@ -385,49 +619,87 @@ def _keep_aside(journal_path: Path, now: datetime) -> Path | None:
     """Keep the current journal (and its unfolded log) under another name.
 
     Hard links, so the journal stays in place until the atomic swap; a copy
-    where the file system can't link.
+    where the file system can't link. All or nothing: a half-made set-aside
+    copy is removed (the journal itself is still in place then).
     """
     if not journal_path.exists():
         return None
     aside = _unique(journal_path.with_name(f"{journal_path.name}{ASIDE_MARK}{_stamp(now)}"))
-    for suffix in ("", "-wal"):
-        here = Path(f"{journal_path}{suffix}")
-        if here.exists() and (suffix == "" or here.stat().st_size > 0):
-            there = Path(f"{aside}{suffix}")
-            try:
-                os.link(here, there)
-            except OSError:
-                shutil.copy2(here, there)
+    made: list[Path] = []
+    try:
+        for suffix in ("", "-wal"):
+            here = Path(f"{journal_path}{suffix}")
+            if here.exists() and (suffix == "" or here.stat().st_size > 0):
+                there = Path(f"{aside}{suffix}")
+                made.append(there)
+                try:
+                    os.link(here, there)
+                except OSError:
+                    shutil.copy2(here, there)
+    except BaseException:
+        _remove(*made)
+        raise
     return aside
 
 
+def _staged(journal_path: Path) -> Path:
+    """Where restore builds the new journal before the swap."""
+    return journal_path.with_name(f".{journal_path.name}.restoring")
+
+
 def restore(source: Path, journal_path: Path, now: datetime) -> Restored:
-    """Replace the journal with a checked copy of ``source``; nothing is lost."""
+    """Replace the journal with a checked copy of ``source``; nothing is lost.
+
+    Only a sound voiceglimmer journal is accepted (``inspect``), only while no
+    other voiceglimmer has the journal open (``exclusive``), and the staged copy
+    is opened as a Journal (an older one upgraded) before anything is set aside,
+    so what is swapped in is known to work. Every failure after the current
+    journal was set aside names that copy.
+    """
     found = inspect(source)
     if not found.ok:
         raise JournalError(
-            f"{source} fails SQLite's integrity check ({found.problems[0]}), so it was not "
-            "restored. Your journal has not been changed."
+            f"{source} {found.why}, so it was not restored. Your journal has not been changed."
         )
     if journal_path.exists() and source.resolve() == journal_path.resolve():
         raise JournalError(f"{source} is your journal itself; choose a backup to restore.")
-    staged = journal_path.with_name(f".{journal_path.name}.restoring")
-    _remove(staged)
-    try:
-        _private_file(staged)
-        with closing(_read_only(source)) as src, closing(sqlite3.connect(staged)) as dst:
-            src.backup(dst)
-        _fsync(staged)
-        aside = _keep_aside(journal_path, now)
-        # A log left beside the new file would be replayed into it: remove it
-        # (its contents went aside with the old journal) before the swap.
-        _remove(Path(f"{journal_path}-wal"), Path(f"{journal_path}-shm"))
-        os.replace(staged, journal_path)
-        _fsync(journal_path.parent)
-    except BaseException:
-        _remove(staged, Path(f"{staged}-journal"))
-        raise
-    return Restored(source, found.glimmers, aside)
+    with exclusive(journal_path, "restore"):
+        staged = _staged(journal_path)
+        leftovers = [staged, *(Path(f"{staged}{s}") for s in _SIDECARS)]
+        _remove(*leftovers)
+        aside: Path | None = None
+        try:
+            _private_file(staged)
+            with closing(_read_only(source)) as src, closing(sqlite3.connect(staged)) as dst:
+                src.backup(dst)
+            with Journal(staged) as copy:  # upgrades an older one, and proves it opens
+                count = copy.count()
+            _fsync(staged)
+            aside = _keep_aside(journal_path, now)
+            # A log left beside the new file would be replayed into it: remove it
+            # (its contents went aside with the old journal) before the swap.
+            _remove(Path(f"{journal_path}-wal"), Path(f"{journal_path}-shm"))
+            os.replace(staged, journal_path)
+            _fsync(journal_path.parent)
+        except Exception as exc:
+            _remove(*leftovers)
+            raise JournalError(_restore_failed(source, exc, aside)) from exc
+        except BaseException:
+            _remove(*leftovers)
+            if aside is not None:
+                _warn(f"restore stopped; your previous journal is kept at {aside}")
+            raise
+    return Restored(source, count, aside)
+
+
+def _restore_failed(source: Path, exc: Exception, aside: Path | None) -> str:
+    reason = str(exc).rstrip(".")
+    if aside is None:
+        return f"Restoring {source} failed ({reason}). Your journal has not been changed."
+    return (
+        f"Restoring {source} failed ({reason}). Your previous journal is kept, unchanged, at "
+        f"{aside}; to go back to it, run: voiceglimmer restore {aside} --yes"
+    )
 
 
 # -- forgetting ----------------------------------------------------------------
@@ -479,23 +751,69 @@ def _truncate_log(db: sqlite3.Connection) -> bool:
     return not busy
 
 
-def _forget_in_backups(folder: Path, glimmer: Glimmer) -> int:
-    """Remove one glimmer from every backup holding it; returns how many did."""
-    cleaned = 0
-    for backup in list_backups(folder):
-        try:
-            with closing(_writer(backup.path)) as db:
-                db.execute("BEGIN IMMEDIATE")
-                gone = db.execute(
-                    "DELETE FROM glimmers WHERE id = ? AND text = ?", (glimmer.id, glimmer.text)
-                ).rowcount
-                if gone:
-                    _optimize(db)
-                db.execute("COMMIT")
-        except sqlite3.Error:
-            continue  # a damaged backup: restore refuses it anyway
-        cleaned += bool(gone)
-    return cleaned
+def _holds(path: Path, text: str) -> bool:
+    """Whether the raw bytes of ``path`` (or its log) still contain ``text``."""
+    needle = text.encode("utf-8")
+    for file in (path, Path(f"{path}-wal")):
+        with suppress(OSError):
+            if needle in file.read_bytes():
+                return True
+    return False
+
+
+def _forget_in_copy(path: Path, glimmer: Glimmer) -> bool | None:
+    """Remove one glimmer from one copy: True if it held it, False if not, None
+    if the copy can't be changed (damaged) and its bytes still hold the words."""
+    try:
+        with closing(_writer(path)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            gone = db.execute(
+                "DELETE FROM glimmers WHERE id = ? AND text = ?", (glimmer.id, glimmer.text)
+            ).rowcount
+            if gone:
+                _optimize(db)
+            db.execute("COMMIT")
+            _truncate_log(db)  # a set-aside journal may be in WAL mode, with its log
+    except sqlite3.Error:
+        return None if _holds(path, glimmer.text) else False
+    return bool(gone)
+
+
+def set_aside(journal_path: Path) -> list[Path]:
+    """Journals restore set aside (``journal.sqlite3.before-restore-<time>``), not
+    their SQLite sidecar files."""
+    found = journal_path.parent.glob(f"{journal_path.name}{ASIDE_MARK}*")
+    return sorted(p for p in found if not p.name.endswith(_SIDECARS))
+
+
+def partial_copies(journal_path: Path) -> list[Path]:
+    """Copies left half-made: backups being written (``backups/.journal-*.partial``)
+    and a restore's staged journal (``.journal.sqlite3.restoring``), sidecars included."""
+    folder = folder_for(journal_path)
+    found = list(folder.glob(".journal-*.partial*")) if folder.is_dir() else []
+    found += journal_path.parent.glob(f"{_staged(journal_path).name}*")
+    return sorted(p for p in found if p.is_file())
+
+
+def _forget_in_copies(journal_path: Path, glimmer: Glimmer) -> tuple[int, int, list[Path]]:
+    """Remove one glimmer from the backups and the set-aside journals, and shred
+    partial copies (they are half a journal: nothing to keep).
+
+    Returns (backups cleaned, set-aside journals cleaned, copies that could not
+    be changed and still hold the words).
+    """
+    for partial in partial_copies(journal_path):
+        _shred(partial)
+    left: list[Path] = []
+    counts = [0, 0]
+    paths = [b.path for b in list_backups(folder_for(journal_path))]
+    for which, group in enumerate((paths, set_aside(journal_path))):
+        for path in group:
+            held = _forget_in_copy(path, glimmer)
+            if held is None:
+                left.append(path)
+            counts[which] += bool(held)
+    return counts[0], counts[1], left
 
 
 @dataclass(frozen=True)
@@ -503,16 +821,50 @@ class Forgotten:
     glimmer: Glimmer
     backups_cleaned: int
     log_truncated: bool
+    #: Journals set aside by restore that held it and no longer do.
+    set_aside_cleaned: int = 0
+    #: Damaged copies that could not be changed and still hold its words.
+    left: tuple[Path, ...] = ()
+    #: Share cards and the HTML report that quoted it, deleted.
+    derived_removed: int = 0
 
 
 def forget_glimmer(journal: Journal, glimmer_id: int) -> Forgotten | None:
-    """Delete one glimmer (and its savorings) from the journal and its backups."""
+    """Delete one glimmer (and its savorings) from the journal and every copy of it:
+    backups, journals set aside by restore, and partial copies."""
     glimmer = journal.get(glimmer_id)
     if glimmer is None or not journal.delete(glimmer_id):
         return None
     truncated = scrub(journal)
-    cleaned = _forget_in_backups(folder_for(journal.path), glimmer)
-    return Forgotten(glimmer, cleaned, truncated)
+    backups, asides, left = _forget_in_copies(journal.path, glimmer)
+    quoted = [p for p in derived_files(journal.path) if _quotes(p, glimmer.text)]
+    for path in quoted:
+        _shred(path)
+    return Forgotten(glimmer, backups, truncated, asides, tuple(left), len(quoted))
+
+
+#: Files made from the journal that quote glimmers: share cards (the share
+#: plugin's folder) and the HTML report's default file.
+DERIVED = ("shared/*.md", "glimmer-report.html")
+
+
+def derived_files(journal_path: Path) -> list[Path]:
+    """Files beside the journal that were made from it and may quote its words."""
+    found: list[Path] = []
+    for pattern in DERIVED:
+        found += sorted(journal_path.parent.glob(pattern))
+    return [p for p in found if p.is_file() and not p.is_symlink()]
+
+
+def _quotes(path: Path, text: str) -> bool:
+    """Whether a card or report holds ``text``, as written or HTML-escaped."""
+    import html
+
+    try:
+        content = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return text in content or html.escape(text) in content or html.escape(text, False) in content
 
 
 def _shred(path: Path) -> None:
@@ -529,11 +881,13 @@ def _shred(path: Path) -> None:
 
 def copies(journal_path: Path) -> list[Path]:
     """Every file beside the journal holding a copy of it: backups, partial
-    copies and journals set aside by restore."""
+    copies, journals set aside by restore (with their logs) and a restore's
+    staged journal."""
     folder = folder_for(journal_path)
     found = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     found += sorted(journal_path.parent.glob(f"{journal_path.name}{ASIDE_MARK}*"))
-    return found
+    found += sorted(journal_path.parent.glob(f"{_staged(journal_path).name}*"))
+    return [p for p in found if p.is_file()]
 
 
 def _wipe(db: sqlite3.Connection) -> None:
@@ -569,15 +923,25 @@ class Wiped:
 
 def forget_everything(journal: Journal) -> Wiped:
     """Every glimmer, savoring and plugin value gone, the file rebuilt, and
-    every copy beside it deleted."""
-    count = journal.count()
-    with closing(_writer(journal.path)) as db:
-        _wipe(db)
-        truncated = _truncate_log(db)
-    doomed = copies(journal.path)
-    for path in doomed:
-        _shred(path)
+    every copy beside it deleted.
+
+    Refused (JournalBusy) while another voiceglimmer has the journal open: it
+    would keep writing into, and reading from, what is being erased.
+    """
+    with exclusive(journal.path, "forget --all", _lock_of(journal)):
+        count = journal.count()
+        with closing(_writer(journal.path)) as db:
+            _wipe(db)
+            truncated = _truncate_log(db)
+        doomed = copies(journal.path) + derived_files(journal.path)
+        for path in doomed:
+            _shred(path)
     return Wiped(count, len(doomed), truncated)
+
+
+def _lock_of(journal: Journal) -> JournalLock | None:
+    """The shared lock an open journal holds (``open_journal`` gives one), if any."""
+    return journal.lock if isinstance(journal, HeldJournal) else None
 
 
 # -- commands ------------------------------------------------------------------
@@ -691,8 +1055,7 @@ def _restore_source(args: argparse.Namespace, app: App) -> tuple[Path, Inspectio
     found = inspect(source)
     if not found.ok:
         raise UserError(
-            f"{source} fails SQLite's integrity check ({found.problems[0]}), so it was not "
-            "restored. Your journal has not been changed."
+            f"{source} {found.why}, so it was not restored. Your journal has not been changed."
         )
     made = datetime.fromtimestamp(source.stat().st_mtime, UTC)
     return source, found, _when(made, now)
@@ -704,12 +1067,15 @@ def restore_command(args: argparse.Namespace, app: App) -> int:
         f"Type yes to replace your journal with {source} "
         f"({plural(found.glimmers, 'glimmer')}, from {made}): "
     )
-    if not _confirmed(question, "yes", yes=args.yes, what="Restoring a backup"):
-        return 1
-    try:
-        done = restore(source, app.home.journal, app.clock())
-    except JournalError as exc:
-        raise UserError(str(exc)) from exc
+    # Held from before the question, so "close the other one first" comes before
+    # the person confirms, and nothing can open the journal in between.
+    with exclusive(app.home.journal, "restore"):
+        if not _confirmed(question, "yes", yes=args.yes, what="Restoring a backup"):
+            return 1
+        try:
+            done = restore(source, app.home.journal, app.clock())
+        except JournalError as exc:
+            raise UserError(str(exc)) from exc
     print(f"Restored {plural(done.glimmers, 'glimmer')} from {source}.")
     if done.set_aside:
         print(f"Your previous journal is kept at {done.set_aside}.")
@@ -721,16 +1087,31 @@ def _forget_one(args: argparse.Namespace, app: App) -> int:
     if glimmer is None:
         raise UserError(f"There is no glimmer #{args.id} (voiceglimmer list shows them).")
     question = (
-        f"Forget #{glimmer.id} \u201c{glimmer.text}\u201d? It is removed from your backups "
-        "too and can't be undone. Type yes to forget it: "
+        f"Forget #{glimmer.id} \u201c{for_terminal(glimmer.text)}\u201d? It is removed from "
+        "your backups too and can't be undone. Type yes to forget it: "
     )
     if not _confirmed(question, "yes", yes=args.yes, what=f"Forgetting glimmer #{args.id}"):
         return 1
     done = forget_glimmer(app.journal, args.id)
     if done is None:
         raise UserError(f"There is no glimmer #{args.id} any more.")
-    backups = f" It was also removed from {plural(done.backups_cleaned, 'backup')}."
-    print(f"Forgot glimmer #{args.id}.{backups if done.backups_cleaned else ''}")
+    places = [
+        plural(n, word)
+        for n, word in (
+            (done.backups_cleaned, "backup"),
+            (done.set_aside_cleaned, "set-aside journal"),
+            (done.derived_removed, "share card or report"),
+        )
+        if n
+    ]
+    also = f" It was also removed from {' and '.join(places)}." if places else ""
+    print(f"Forgot glimmer #{args.id}.{also}")
+    if done.left:
+        listed = "\n".join(f"  {path}" for path in done.left)
+        print(
+            "These damaged copies could not be changed and may still hold its words; "
+            f"delete them to be sure:\n{listed}"
+        )
     if not done.log_truncated:
         print("Another voiceglimmer is open; the words leave its log when it closes.")
     return 0
@@ -738,6 +1119,11 @@ def _forget_one(args: argparse.Namespace, app: App) -> int:
 
 def _forget_all(args: argparse.Namespace, app: App) -> int:
     journal = app.journal
+    with exclusive(journal.path, "forget --all", _lock_of(journal)):
+        return _forget_all_held(args, journal)
+
+
+def _forget_all_held(args: argparse.Namespace, journal: Journal) -> int:
     held = len(copies(journal.path))
     backups = (
         "There are no backups to delete."

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voiceglimmer import __version__
 from voiceglimmer.app import App, UserError
+from voiceglimmer.home import HomeError, warn_once
 from voiceglimmer.journal import JournalError
 
 
@@ -41,7 +42,12 @@ def build_parser(app: App) -> argparse.ArgumentParser:
 
 
 def _plugins_dirs(argv: Sequence[str]) -> tuple[list[Path], list[str]]:
-    """Pull --plugins-dir out first: plugins must load before the parser is built."""
+    """Pull --plugins-dir out first: plugins must load before the parser is built.
+
+    A folder that isn't there is named in a warning (a typo would otherwise load
+    nothing in silence); whether the files in one may run is the plugin loader's
+    call (voiceglimmer.plugins refuses folders and files others can write).
+    """
     dirs: list[Path] = []
     rest: list[str] = []
     args = iter(argv)
@@ -55,6 +61,10 @@ def _plugins_dirs(argv: Sequence[str]) -> tuple[list[Path], list[str]]:
             dirs.append(Path(arg.split("=", 1)[1]).expanduser())
         else:
             rest.append(arg)
+    for folder in dirs:
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            warn_once(f"--plugins-dir {folder} {what}; no plugins were loaded from it")
     return dirs, rest
 
 
@@ -73,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args, app) or 0)
         finally:
             app.close()
-    except (UserError, JournalError) as exc:
+    except (UserError, JournalError, HomeError) as exc:
         print(f"voiceglimmer: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:  # damage that only showed up mid-session

@@ -14,6 +14,7 @@ Command-line options win over the file; the file wins over the defaults.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from typing import Any
 
@@ -31,6 +32,13 @@ KEYS = {
     "plugin_timeout": (int, float),
 }
 
+#: Numbers outside these (inclusive) would break the assistant rather than tune it:
+#: a plugin limit of 1e10 s overflows the timer and fails every turn.
+RANGES: dict[str, tuple[float, float]] = {
+    "follow_up_seconds": (0, 600),
+    "plugin_timeout": (0.1, 3600),
+}
+
 
 def load(home: Home) -> dict[str, Any]:
     path = home.config / "config.toml"
@@ -44,6 +52,14 @@ def load(home: Home) -> dict[str, Any]:
         expected = KEYS.get(key)
         if expected is None:
             raise UserError(f"{path}: unknown setting {key!r}; known ones: {', '.join(KEYS)}.")
-        if not isinstance(value, expected):
+        # a TOML true is a Python int too: "follow_up_seconds = true" is not a number
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise UserError(f"{path}: {key} has the wrong type ({type(value).__name__}).")
+        if key in RANGES:
+            low, high = RANGES[key]
+            if not (math.isfinite(value) and low <= value <= high):
+                raise UserError(
+                    f"{path}: {key} = {value} is out of range; use a number of seconds "
+                    f"from {low:g} to {high:g}."
+                )
     return data

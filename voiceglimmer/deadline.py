@@ -14,6 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: Longer limits than this are no limit at all (and past ~1e8 s setitimer overflows).
+MAX_SECONDS = 86_400.0
+
 
 class HandlerTimeout(BaseException):
     """Plugin code ran past its time limit."""
@@ -22,7 +25,7 @@ class HandlerTimeout(BaseException):
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     usable = (
-        seconds > 0
+        0 < seconds <= MAX_SECONDS
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
         # an outer deadline is already running (a handler routing to another)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from voiceglimmer import clock
+from voiceglimmer import clock, crisis
 from voiceglimmer.deadline import HandlerTimeout, deadline
 from voiceglimmer.events import (
     FollowUp,
@@ -28,13 +28,24 @@ from voiceglimmer.events import (
     Source,
     Utterance,
 )
-from voiceglimmer.intent import Intent, IntentRegistry, TemplateCache, clean_utterance
+from voiceglimmer.intent import Intent, IntentRegistry, Match, TemplateCache, clean_utterance
 from voiceglimmer.journal import Journal, JournalWriteError
-from voiceglimmer.plugins import Plugins
+from voiceglimmer.plugins import PLUGIN_FAILURES, Plugins, contained_output
 
-#: An intent at least this high is answered even while a question is pending (the
-#: crisis pointer: words that may mean danger must never be filed as an answer).
+#: An intent at least this high is answered even while a question is pending.
 URGENT_PRIORITY = 1000
+
+#: How many of the newest entries are looked through for one that may be read back.
+LOOK_BACK = 50
+
+#: Characters of one utterance that the matcher reads. Matching costs grow
+#: faster than the text, so a pasted page would hold it for minutes; a free-text
+#: slot that runs to the end of this much keeps the rest too, so a long glimmer
+#: is still saved whole. The crisis check always reads everything.
+UNDERSTOOD_CHARS = 2000
+#: The longest utterance taken at all: past this it is answered with a request
+#: to say it shorter, and nothing is matched or saved.
+MAX_UTTERANCE_CHARS = 200_000
 
 CANCEL_WORDS = frozenset(
     {"cancel", "never mind", "nevermind", "stop", "forget it", "stop it", "cancel that", "quit"}
@@ -102,13 +113,15 @@ class Turn:
 
     @property
     def last_glimmer(self) -> Glimmer | None:
-        """The glimmer "it" and "that" mean: the one last saved or used this session."""
+        """The glimmer "it" and "that" mean: the one last saved or used this session.
+
+        An entry holding words of harm is never "it": nothing offers to savor one.
+        """
         if self.assistant.last_glimmer_id is not None:
             found = self.journal.get(self.assistant.last_glimmer_id)
-            if found:
+            if found and not crisis.needs_care(found):
                 return found
-        latest = self.journal.latest(1)
-        return latest[0] if latest else None
+        return next(iter(crisis.readable(self.journal.latest(LOOK_BACK))), None)
 
     def use(self, glimmer: Glimmer) -> Glimmer:
         """Make ``glimmer`` the one a later "it" refers to."""
@@ -217,7 +230,11 @@ class Assistant:
     # -- services for handlers ---------------------------------------------
 
     def save(self, text: str, *, source: Source = "typed", when: datetime | None = None) -> Glimmer:
-        """Commit a glimmer, or keep it in memory (and say so) if the disk refuses."""
+        """Commit a glimmer, or keep it in memory (and say so) if the disk refuses.
+
+        Words of harm raise :class:`crisis.NotAGlimmer` and are never kept.
+        """
+        crisis.check_glimmer(text)
         when = when or self.clock()
         try:
             glimmer = self.journal.add(text, created_at=when, source=source)
@@ -249,7 +266,8 @@ class Assistant:
             if texts is None:
                 continue
             if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
-                said.extend(t for t in texts if t.strip())
+                # never say words of harm unprompted (a reminder's own words, say)
+                said.extend(t for t in texts if t.strip() and not crisis.is_crisis(t))
             else:
                 self.plugins.report(
                     plugin, "returned something odd from announcements", repr(texts)
@@ -270,17 +288,33 @@ class Assistant:
     # -- the turn ------------------------------------------------------------
 
     def handle(self, utterance: Utterance | str) -> Handled:
+        if isinstance(utterance, str):
+            utterance = Utterance(utterance)
+        # First, before any plugin or pending question: no setting, plugin priority
+        # or plugin time limit stands between words of harm and the pointer to help.
+        if crisis.is_crisis(utterance.text):
+            self._pending = None
+            return Handled(utterance, crisis.crisis_reply(), plugin="crisis", intent="crisis")
         recovered = self._retry_unsaved() if self.unsaved else []
         handled = self._handle(utterance)
+        if handled.plugin != "crisis" and crisis.is_crisis(handled.reply.text):
+            # A reply that would say words of harm back (an old entry, a plugin's
+            # own text): the pointer instead, and no question left open.
+            self._pending = None
+            return Handled(utterance, crisis.crisis_reply(), plugin="crisis", intent="crisis")
         for glimmer in recovered:
             handled.reply.segments.append(
                 Segment(f"Good news: I could save \u201c{glimmer.text}\u201d after all.")
             )
         return handled
 
-    def _handle(self, utterance: Utterance | str) -> Handled:
-        if isinstance(utterance, str):
-            utterance = Utterance(utterance)
+    def _handle(self, utterance: Utterance) -> Handled:
+        if len(utterance.text) > MAX_UTTERANCE_CHARS:
+            return Handled(utterance, Reply.say(
+                f"That was more than I can take in at once ({len(utterance.text):,} "
+                f"characters; the most is {MAX_UTTERANCE_CHARS:,}). Nothing was saved. "
+                "Could you say it in a few sentences?"
+            ), intent="too_long")  # fmt: skip
         text = clean_utterance(utterance.text)
         if not text:
             return Handled(utterance, Reply.say(
@@ -295,9 +329,9 @@ class Assistant:
 
         pending, self._pending = self._pending, None
         if pending:
-            urgent = self.registry.match(text)
+            urgent = self._match(text)
             if urgent is not None and urgent.intent.priority >= URGENT_PRIORITY:
-                pending = None  # words that may mean danger are never taken as an answer
+                pending = None
         if pending:
             if pending.follow_up.kind == "text":
                 return self._run(
@@ -312,12 +346,28 @@ class Assistant:
                 )  # fmt: skip
             # Neither yes nor no: the person moved on; treat it as a fresh request.
 
-        match = self.registry.match(text)
+        match = self._match(text)
         if match is None:
             return Handled(utterance, self._help())
         return self._run(
             match.intent.handler, utterance, match.intent.plugin, match.intent.name, match.slots
         )
+
+    def _match(self, text: str) -> Match | None:
+        """The intent for ``text``, reading at most :data:`UNDERSTOOD_CHARS` of it."""
+        if len(text) <= UNDERSTOOD_CHARS:
+            return self.registry.match(text)
+        cut = text.rfind(" ", 0, UNDERSTOOD_CHARS)
+        head = text[: cut if cut > 0 else UNDERSTOOD_CHARS]
+        match = self.registry.match(head)
+        if match is None:
+            return None
+        rest = text[len(head) :]
+        slots = {
+            name: value + rest if value and head.endswith(value) else value
+            for name, value in match.slots.items()
+        }
+        return replace(match, slots=slots)
 
     def _run(
         self,
@@ -329,8 +379,11 @@ class Assistant:
     ) -> Handled:
         turn = Turn(utterance=utterance, slots=slots, plugin=plugin, assistant=self)
         try:
-            with deadline(self.handler_timeout):
+            with deadline(self.handler_timeout), contained_output():
                 result = handler(turn)
+        except crisis.NotAGlimmer:
+            result = crisis.crisis_reply()
+            plugin, intent = "crisis", "crisis"
         except UnsavedGlimmer as exc:
             result = Reply.say(
                 str(exc), "I'll keep trying to save it while we talk.", data={"unsaved": exc.text}
@@ -341,7 +394,9 @@ class Assistant:
                 f"Sorry, the {plugin} plugin took too long with that, so I stopped it. "
                 "Anything you already saved is safe."
             )
-        except Exception as exc:
+        except PLUGIN_FAILURES as exc:
+            # SystemExit and KeyboardInterrupt too: a plugin's sys.exit() must not end the
+            # session (the person's Ctrl-C is read by the front end, outside plugin code).
             self.plugins.report(plugin, f"failed handling {intent!r}", exc)
             result = Reply.say(
                 f"Sorry, the {plugin} plugin ran into a problem with that. "

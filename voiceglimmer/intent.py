@@ -12,9 +12,10 @@ same one.
 from __future__ import annotations
 
 import gc
+import json
 import os
-import pickle
 import re
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -153,12 +154,32 @@ def _original_span(value: str, text: str) -> str:
     while gap and (text[gap - 1] == "_" or not _WORD.match(text[gap - 1])):
         gap -= 1
     start = next((i for i in range(gap, start) if text[i] in keep), start)
+    start = _with_leading_sign(text, start)
     if not re.search(r"\w", text[end:]):
         end = len(text)  # keep a closing "!" or emoji
     return _trim_edges(text[start:end])
 
 
 _SLOT_EDGES = " \t-\u2013\u2014:;,.?\"'"
+# Marks that belong to the first word rather than separate it from the template:
+# a minus or decimal point before a number ("-5 degrees", ".5 miles"), and an
+# ellipsis that trails into the words ("...and then the sun came out").
+_LEADING_SIGN = re.compile(r"(?:(?<=[\s:;,])|^)(?:-|\.|\.{2,}|\u2026)$")
+
+_SIGN_AHEAD = re.compile(r"-\d|\.\d|\.{2,}\w")
+
+
+def _with_leading_sign(text: str, start: int) -> int:
+    """Move ``start`` back over a sign or ellipsis written against the first word."""
+    found = _LEADING_SIGN.search(text, 0, start)
+    if found is None or start >= len(text):
+        return start
+    sign = found.group()
+    if sign in "-." and not text[start].isdigit():
+        return start  # "glimmer:-the sun": a dash used as a separator
+    return found.start()
+
+
 _QUOTES = "\"'"
 
 
@@ -175,6 +196,8 @@ def _trim_edges(span: str) -> str:
     # A quote with no partner nearer the middle has none further in: decide once per quote.
     closes: dict[str, bool] = {}
     while start < end and span[start] in _SLOT_EDGES:
+        if _SIGN_AHEAD.match(span, start, end):
+            break
         q = span[start]
         if q in _QUOTES:
             if q not in closes:
@@ -202,13 +225,25 @@ class TemplateCache:
 
     hassil parses the built-in plugins' ~155 templates and ~780 slot words in
     about 70 ms on a 2-core machine, half the start-up budget for plugins, at
-    every start; reading them back takes under 10 ms. Entries are keyed by
-    hassil's version and the exact texts, so an edited template or an upgraded
-    hassil is parsed afresh. The file is written only when something changed and
-    holds only the last start's entries, so it can't grow without bound. It is a
-    pickle in a folder only its owner can write, beside plugins that run as
-    their code anyway; a damaged or unreadable file is ignored and rebuilt.
+    every start; reading them back takes a few milliseconds. Entries are keyed
+    by hassil's version and the exact texts, so an edited template or an
+    upgraded hassil is parsed afresh. The file is written only when something
+    changed and holds only the last start's entries, so it can't grow without
+    bound.
+
+    The file is JSON holding plain data (strings, numbers, lists), rebuilt into
+    hassil's objects by a decoder that accepts only the shapes written here: a
+    pickle would run whatever code a planted file carried. It is also not read
+    when the file or its folder could have been written by anyone but the user
+    (or root), since a doctored parse could change what a sentence means. A
+    damaged, odd or unreadable file is ignored and rebuilt; a ``templates.pickle``
+    left by earlier versions is never opened, and removed at the next save.
     """
+
+    #: What earlier versions wrote beside the cache: never read, deleted when saving.
+    LEGACY_NAMES = ("templates.pickle",)
+    #: Far above the ~130 KB the built-in plugins need; a bigger file isn't ours.
+    MAX_BYTES = 32 * 1024 * 1024
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -216,6 +251,8 @@ class TemplateCache:
         self._used: dict[tuple[str, ...], Any] = {}
         self._loaded = False
         self._version = ""
+        #: The folder could be written by others: neither read nor written.
+        self._refused = False
 
     def _load(self) -> None:
         self._loaded = True
@@ -224,20 +261,58 @@ class TemplateCache:
         from importlib.metadata import version
 
         self._version = version("hassil")
-        collecting = gc.isenabled()
-        gc.disable()  # unpickling thousands of small objects sets off collections: 3x slower
-        try:
-            with self.path.open("rb") as f:
-                stored = pickle.load(f)
-        except Exception:  # missing or damaged: parse again
+        data = self._read()
+        if data is None:
             return
+        collecting = gc.isenabled()
+        gc.disable()  # building thousands of small objects sets off collections: slower
+        try:
+            self._stored = _decode_cache(data, self._version)
+        except Exception:  # damaged, from another version, or not ours: parse again
+            self._stored = {}
         finally:
             if collecting:
                 gc.enable()
-        if isinstance(stored, dict) and stored.get("hassil") == self._version:
-            entries = stored.get("entries")
-            if isinstance(entries, dict):
-                self._stored = entries
+
+    def _read(self) -> bytes | None:
+        """The file's bytes, when it and its folder can only have been written by the user.
+
+        Both are judged through the descriptors that are read (the folder opened
+        first, the file opened inside it without following a symlink), so
+        nothing can be swapped in between the check and the read.
+        """
+        assert self.path is not None
+        from voiceglimmer.home import untrusted, warn_once
+
+        cloexec = getattr(os, "O_CLOEXEC", 0)
+        folder = self.path.parent
+        try:
+            dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | cloexec)
+        except OSError:
+            return None  # no cache yet, or no folder to hold one
+        try:
+            problem = untrusted(folder, os.fstat(dir_fd))
+            if problem:
+                self._refused = True
+                warn_once(f"the template cache in {folder} was not used: {problem}")
+                return None
+            try:
+                fd = os.open(self.path.name, os.O_RDONLY | os.O_NOFOLLOW | cloexec, dir_fd=dir_fd)
+            except OSError:
+                return None
+            with os.fdopen(fd, "rb") as f:
+                st = os.fstat(f.fileno())
+                if (
+                    not stat.S_ISREG(st.st_mode)
+                    or st.st_size > self.MAX_BYTES
+                    or untrusted(self.path, st)  # rebuilt: the save replaces it with our own
+                ):
+                    return None
+                return f.read(self.MAX_BYTES + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(dir_fd)
 
     def get(self, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
         """What ``make()`` returns for these texts, from last run when it's there."""
@@ -251,25 +326,295 @@ class TemplateCache:
 
     def save(self) -> None:
         """Keep this start's entries for the next one; silent if the disk refuses."""
-        if self.path is None or self._used.keys() == self._stored.keys():
+        if self.path is None or self._refused or self._used.keys() == self._stored.keys():
             return
+        entries = []
+        for key, value in self._used.items():
+            try:
+                entries.append([list(key), _encode_value(value)])
+            except (TypeError, KeyError):
+                continue  # something this format can't hold: parsed afresh each start
+        if {tuple(k) for k, _ in entries} == self._stored.keys():
+            return
+        text = json.dumps(
+            {"format": _CACHE_FORMAT, "hassil": self._version, "entries": entries},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".templates-")
             try:
-                with os.fdopen(fd, "wb") as f:
-                    pickle.dump(
-                        {"hassil": self._version, "entries": self._used},
-                        f,
-                        protocol=pickle.HIGHEST_PROTOCOL,
-                    )
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
                 raise
-        except (OSError, pickle.PicklingError):
+            for name in self.LEGACY_NAMES:
+                if name != self.path.name:
+                    (self.path.parent / name).unlink(missing_ok=True)
+        except OSError:
             return  # a read-only or full disk: parse again next time
         self._stored = dict(self._used)
+
+
+# -- the cache's data format ---------------------------------------------------------------
+#
+# Every value is a JSON list whose first item says what it is:
+#   ["sentences", [[expression, text], ...]]   what IntentData.sentences holds
+#   ["slots", name, [[expression, value], ...]] a TextSlotList (values are JSON scalars)
+# and expressions are
+#   "text"                              TextChunk with no parent, original_text == text
+#   ["t", text, parent(, original_text)] other TextChunks; parent is the index of a group
+#                                       before it in depth-first order (hassil keeps
+#                                       it), or -1; original_text when it differs
+#   ["s", [items]] / ["p", [items]] / ["a", [items], is_optional]   Sequence, Permutation,
+#                                       Alternative
+#   ["l", list_name, prefix, suffix, is_end_of_word, is_capture, slot_name, is_range]
+#   ["r", rule_name]                    RuleReference
+# Encoding refuses (TypeError/KeyError) any object whose fields aren't exactly the ones
+# known here, so a hassil that grew a field is parsed afresh instead of half-restored.
+
+_CACHE_FORMAT = 1
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _OddCache(ValueError):
+    """The cache file holds something this version never writes."""
+
+
+def _fields(obj: object, *names: str) -> None:
+    """Refuse an object with attributes this format doesn't know (fields not set on the
+    instance, like an unbuilt slot index, are class defaults and may be missing)."""
+    if not vars(obj).keys() <= set(names):
+        raise TypeError(f"{type(obj).__name__} has fields this cache doesn't know")
+
+
+def _encode_value(value: Any) -> list[Any]:
+    from hassil.expression import Sentence
+    from hassil.intents import TextSlotList, TextSlotValue
+
+    if type(value) is list and all(type(s) is Sentence for s in value):
+        sentences = []
+        for s in value:
+            _fields(s, "expression", "text", "pattern", "required_clauses")
+            if s.text is not None and type(s.text) is not str:
+                raise TypeError("sentence text")
+            sentences.append([_encode_expression(s.expression, {}), s.text])
+        return ["sentences", sentences]
+    if type(value) is TextSlotList:
+        _fields(value, "name", "values", "_value_trie", "_unindexed_values")
+        values = []
+        for v in value.values:
+            _fields(v, "text_in", "value_out", "context", "metadata")
+            if type(v) is not TextSlotValue or v.context is not None or v.metadata is not None:
+                raise TypeError("slot value with context or metadata")
+            if type(v.value_out) not in _SCALARS:
+                raise TypeError("slot value that is not a plain scalar")
+            values.append([_encode_expression(v.text_in, {}), v.value_out])
+        if value.name is not None and type(value.name) is not str:
+            raise TypeError("slot list name")
+        return ["slots", value.name, values]
+    raise TypeError(f"can't cache a {type(value).__name__}")
+
+
+def _encode_expression(e: Any, groups: dict[int, int]) -> list[Any]:
+    from hassil.expression import (
+        Alternative,
+        ListReference,
+        Permutation,
+        RuleReference,
+        Sequence,
+        TextChunk,
+    )
+
+    kind = type(e)
+    if kind is TextChunk:
+        _fields(e, "text", "original_text", "parent")
+        if type(e.text) is not str or type(e.original_text) is not str:
+            raise TypeError("text chunk")
+        if e.parent is None and e.original_text == e.text:
+            return e.text  # most of them: a bare string is the cheapest thing to read back
+        parent = -1 if e.parent is None else groups[id(e.parent)]
+        if e.original_text == e.text:
+            return ["t", e.text, parent]
+        return ["t", e.text, parent, e.original_text]
+    if kind in (Sequence, Permutation, Alternative):
+        groups[id(e)] = len(groups)
+        items = [_encode_expression(item, groups) for item in e.items]
+        if kind is Alternative:
+            _fields(e, "items", "is_optional")
+            return ["a", items, e.is_optional]
+        _fields(e, "items")
+        return ["s" if kind is Sequence else "p", items]
+    if kind is ListReference:
+        _fields(
+            e, "list_name", "prefix", "suffix", "is_end_of_word", "is_capture",
+            "_slot_name", "_inline_range_match",
+        )  # fmt: skip
+        return [
+            "l", e.list_name, e.prefix, e.suffix, e.is_end_of_word, e.is_capture,
+            e._slot_name, e._inline_range_match is not None,
+        ]  # fmt: skip
+    if kind is RuleReference:
+        _fields(e, "rule_name")
+        return ["r", e.rule_name]
+    raise TypeError(f"can't cache a {kind.__name__}")
+
+
+def _decode_cache(data: bytes, hassil_version: str) -> dict[tuple[str, ...], Any]:
+    """The entries of a cache file, or _OddCache (or another error) if anything is off."""
+    stored = json.loads(data)
+    if (
+        type(stored) is not dict
+        or stored.get("format") != _CACHE_FORMAT
+        or stored.get("hassil") != hassil_version
+        or type(stored.get("entries")) is not list
+    ):
+        raise _OddCache("another format or hassil version")
+    decoder = _Decoder()
+    entries: dict[tuple[str, ...], Any] = {}
+    for entry in stored["entries"]:
+        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not list:
+            raise _OddCache("entry")
+        key = tuple(entry[0])
+        if not key or not all(type(k) is str for k in key):
+            raise _OddCache("key")
+        entries[key] = decoder.value(entry[1])
+    return entries
+
+
+class _Decoder:
+    """Rebuilds hassil's objects from the cache's lists, checking every type on the way."""
+
+    def __init__(self) -> None:
+        from hassil.expression import (
+            INLINE_RANGE_PATTERN,
+            Alternative,
+            ListReference,
+            Permutation,
+            RuleReference,
+            Sentence,
+            Sequence,
+            TextChunk,
+        )
+        from hassil.intents import TextSlotList, TextSlotValue
+
+        self.range_pattern = INLINE_RANGE_PATTERN
+        self.Alternative, self.Permutation, self.Sequence = Alternative, Permutation, Sequence
+        self.ListReference, self.RuleReference, self.TextChunk = (
+            ListReference,
+            RuleReference,
+            TextChunk,
+        )
+        self.Sentence, self.TextSlotList, self.TextSlotValue = (
+            Sentence,
+            TextSlotList,
+            TextSlotValue,
+        )
+
+    def value(self, node: Any) -> Any:
+        if type(node) is not list or not node:
+            raise _OddCache("value")
+        if node[0] == "sentences" and len(node) == 2 and type(node[1]) is list:
+            sentences = []
+            for item in node[1]:
+                if type(item) is not list or len(item) != 2:
+                    raise _OddCache("sentence")
+                expression, text = item
+                if text is not None and type(text) is not str:
+                    raise _OddCache("sentence text")
+                sentences.append(
+                    self.Sentence(expression=self.expression(expression, []), text=text)
+                )
+            return sentences
+        if node[0] == "slots" and len(node) == 3 and type(node[2]) is list:
+            name = node[1]
+            if name is not None and type(name) is not str:
+                raise _OddCache("slot list name")
+            values = []
+            for item in node[2]:
+                if type(item) is not list or len(item) != 2 or type(item[1]) not in _SCALARS:
+                    raise _OddCache("slot value")
+                values.append(
+                    self.TextSlotValue(text_in=self.expression(item[0], []), value_out=item[1])
+                )
+            return self.TextSlotList(name=name, values=values)
+        raise _OddCache("value kind")
+
+    def expression(self, node: Any, groups: list[Any]) -> Any:
+        """One expression; ``groups`` collects the groups met so far, depth first.
+
+        The hot path of every start (some 4,000 nodes for the built-in plugins), so
+        objects get their fields directly: exactly the ones ``_encode_expression``
+        read, checked here, without hassil's constructors redoing their parsing.
+        """
+        if type(node) is str:
+            chunk = _new(self.TextChunk)
+            chunk.text = chunk.original_text = node
+            chunk.parent = None
+            return chunk
+        if type(node) is not list or not node:
+            raise _OddCache("expression")
+        tag = node[0]
+        if tag == "t":
+            if len(node) == 3:
+                _, text, parent = node
+                original = text
+            else:
+                _, text, parent, original = node
+            if type(text) is not str or type(original) is not str or type(parent) is not int:
+                raise _OddCache("text chunk")
+            if not -1 <= parent < len(groups):
+                raise _OddCache("text chunk parent")
+            chunk = _new(self.TextChunk)
+            chunk.text = text
+            chunk.original_text = original
+            chunk.parent = groups[parent] if parent >= 0 else None
+            return chunk
+        if tag == "s" or tag == "a" or tag == "p":
+            if type(node[1]) is not list:
+                raise _OddCache("group")
+            if tag == "s" and len(node) == 2:
+                group = _new(self.Sequence)
+            elif tag == "a" and len(node) == 3 and type(node[2]) is bool:
+                group = _new(self.Alternative)
+                group.is_optional = node[2]
+            elif tag == "p" and len(node) == 2:
+                group = _new(self.Permutation)
+            else:
+                raise _OddCache("group")
+            groups.append(group)
+            expression = self.expression
+            group.items = [expression(item, groups) for item in node[1]]
+            return group
+        if tag == "l":
+            _, name, prefix, suffix, end_of_word, capture, slot, is_range = node
+            if (
+                type(name) is not str
+                or type(slot) is not str
+                or not all(v is None or type(v) is str for v in (prefix, suffix))
+                or not all(type(v) is bool for v in (end_of_word, capture, is_range))
+            ):
+                raise _OddCache("list reference")
+            match = self.range_pattern.match(name) if is_range else None
+            if is_range and match is None:
+                raise _OddCache("inline range")
+            ref = _new(self.ListReference)
+            ref.list_name, ref.prefix, ref.suffix = name, prefix, suffix
+            ref.is_end_of_word, ref.is_capture = end_of_word, capture
+            ref._slot_name, ref._inline_range_match = slot, match
+            return ref
+        if tag == "r" and len(node) == 2 and type(node[1]) is str:
+            ref = _new(self.RuleReference)
+            ref.rule_name = node[1]
+            return ref
+        raise _OddCache("expression kind")
+
+
+#: An instance without running its constructor (the decoder sets its fields).
+_new = object.__new__
 
 
 class IntentRegistry:

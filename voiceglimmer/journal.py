@@ -8,7 +8,9 @@ noticed it, and a UTC timestamp makes day and week ranges an index lookup.
 
 from __future__ import annotations
 
+import gc
 import json
+import math
 import os
 import random
 import re
@@ -18,10 +20,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from voiceglimmer import clock, crisis
 from voiceglimmer.events import Glimmer, Savoring, Source
 
 SOURCES: tuple[Source, ...] = ("typed", "voice", "imported")
@@ -36,6 +39,136 @@ TAG_SOURCES: tuple[TagSource, ...] = ("inferred", "person")
 #: named days ("mon,wed,fri").
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SETS = {"daily": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
+
+# -- the range of values the journal keeps ---------------------------------------
+#
+# One bad value used to brick the journal: a year-1 time made stats fail ("year 0")
+# and listing overflow, an infinite savoring length broke stats and exported
+# "Infinity". These limits are the one place that says what may be stored; Journal
+# checks them on every write and import, `log --at` asks check_moment, and the
+# readers (stats, report, list, export) skip whatever an older version let in.
+
+#: The earliest moment kept. Room for any remembered moment, while every time,
+#: its local day and its UTC day stay well inside what datetime and SQLite can
+#: compute with (year 1 in a zone east of UTC has no UTC day at all).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+EARLIEST_TS = EARLIEST.timestamp()
+#: The hard ceiling the journal itself holds to, whatever clock its caller runs
+#: on (tests and demonstrations pin one): far enough that no pinned clock meets
+#: it, near enough that no offset can push a time past datetime's year 9999.
+CEILING = datetime(2200, 1, 1, tzinfo=UTC)
+CEILING_TS = CEILING.timestamp()
+#: How far past "now" a moment may be where now is known (`log --at`, import):
+#: room for a clock set a little wrong on the machine an export came from, never
+#: room for a typo such as year 9999.
+CLOCK_SKEW = timedelta(days=1)
+#: The longest savoring believed: a real one lasts a minute or two, so a longer
+#: value is a broken one, and an unbounded one would swamp every total.
+MAX_SAVORING_SECONDS = 86_400.0
+#: SQLite's ids are signed 64-bit integers; a larger one can't even be looked up.
+MAX_ID = 2**63 - 1
+#: How the range is said in every refusal.
+RANGE_WORDS = "glimmer times run from 1 January 1900 (UTC) up to now"
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk job, then as it was found.
+
+    A large export is millions of small containers with no cycles; building
+    more objects beside them sets off collections that walk them all again and
+    again (more than a third of a 200,000-glimmer import's time).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def latest_now() -> datetime:
+    """The later of the system clock and a pinned VOICEGLIMMER_NOW.
+
+    Used where a caller gives no "now": a demonstration clock pinned in the past
+    must not make a real glimmer from today look like the future.
+    """
+    real = datetime.now(UTC)
+    try:
+        pinned = clock.now()
+    except ValueError:  # an unreadable VOICEGLIMMER_NOW is reported where it is used
+        return real
+    return max(real, pinned)
+
+
+def moment_problem(when: datetime, now: datetime | None = None) -> str | None:
+    """Why ``when`` can't be kept, as words that follow "the time", or None if it can.
+
+    Always within [EARLIEST, CEILING); with ``now``, also no later than
+    ``now + CLOCK_SKEW``.
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        return "has no time zone"
+    return _timestamp_problem(when.timestamp(), _latest_ts(now))
+
+
+def _latest_ts(now: datetime | None) -> float:
+    """The last timestamp allowed: CEILING, or sooner when ``now`` is known."""
+    if now is None:
+        return CEILING_TS
+    return min(CEILING_TS, now.timestamp() + CLOCK_SKEW.total_seconds())
+
+
+def _timestamp_problem(ts: float, latest_ts: float) -> str | None:
+    """The range check itself, on timestamps (no datetime arithmetic can overflow)."""
+    if ts < EARLIEST_TS:
+        return "is before 1900"
+    if ts > latest_ts or ts >= CEILING_TS:
+        return "is in the future"
+    return None
+
+
+def check_moment(when: datetime, now: datetime | None = None, what: str = "the time") -> datetime:
+    """``when`` if the journal can keep it (see moment_problem), else a ValueError
+    worded for the person, naming ``what`` and the allowed range."""
+    problem = moment_problem(when, now)
+    if problem:
+        raise ValueError(f"{what} {when.isoformat()} {problem}; {RANGE_WORDS}")
+    return when
+
+
+def seconds_problem(seconds: object) -> str | None:
+    """Why ``seconds`` can't be a savoring's length, or None if it can."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return "is not a number"
+    if not math.isfinite(seconds):
+        return "is not a finite number"
+    if not 0 <= seconds <= MAX_SAVORING_SECONDS:
+        return f"is not between 0 and {MAX_SAVORING_SECONDS:.0f} (a day)"
+    return None
+
+
+def usable_seconds(seconds: float) -> float:
+    """A stored savoring length for arithmetic: one out of range (infinite, from an
+    older version) counts as nothing rather than swamping a total."""
+    return float(seconds) if seconds_problem(seconds) is None else 0.0
+
+
+#: SQL for the same rule, over a ``seconds`` column.
+USABLE_SECONDS_SQL = (
+    f"(CASE WHEN seconds BETWEEN 0 AND {MAX_SAVORING_SECONDS} THEN seconds ELSE 0 END)"
+)
+
+
+def local_time(when: datetime, tz: tzinfo | None) -> datetime:
+    """``when`` in ``tz``; a moment with no such local time (year 1 east of UTC,
+    stored by an older version) is shown as it was stored instead of failing."""
+    try:
+        return when.astimezone(tz)
+    except (OverflowError, ValueError):
+        return when
+
 
 # Each entry moves the schema one version forward; never edit a released step,
 # add a new one. PRAGMA user_version records how far a file has come.
@@ -110,11 +243,20 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-_GLIMMER_COLUMNS = """
+_GLIMMER_COLUMNS = f"""
     g.id, g.created_at, g.text, g.source,
     (SELECT count(*) FROM savorings s WHERE s.glimmer_id = g.id),
-    (SELECT coalesce(sum(seconds), 0) FROM savorings s WHERE s.glimmer_id = g.id)
+    (SELECT coalesce(sum({USABLE_SECONDS_SQL}), 0) FROM savorings s WHERE s.glimmer_id = g.id)
 """
+
+
+class Imported(NamedTuple):
+    """What an import did with the glimmers in the file."""
+
+    added: int
+    skipped: int
+    #: Entries whose words may mean danger: not kept as glimmers (see crisis.py).
+    withheld: int = 0
 
 
 class JournalError(RuntimeError):
@@ -264,6 +406,12 @@ def _glimmer(row: tuple[Any, ...]) -> Glimmer:
     )
 
 
+def _check_seconds(seconds: object) -> None:
+    problem = seconds_problem(seconds)
+    if problem:
+        raise ValueError(f"a savoring's length in seconds ({seconds!r}) {problem}")
+
+
 def _require_aware(when: datetime) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError("journal times must carry a time zone")
@@ -383,14 +531,22 @@ class Journal:
     def add(self, text: str, *, created_at: datetime, source: Source = "typed") -> Glimmer:
         """Save a glimmer; it is committed to disk when this returns.
 
-        NUL characters are dropped: SQLite's text functions stop at them.
+        NUL characters are dropped: SQLite's text functions stop at them. A time
+        outside the journal's range is refused (ValueError) here as well as at
+        the command line, so no plugin can store one that breaks stats or lists.
+        Words of harm raise :class:`crisis.NotAGlimmer`: whatever path they came
+        by, they are never kept as a glimmer.
         """
+        if not isinstance(text, str):
+            raise ValueError(f"a glimmer's words are text, not {type(text).__name__}")
         text = text.replace("\x00", "").strip()
         if not text:
             raise ValueError("a glimmer needs some words")
+        crisis.check_glimmer(text)
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
         _require_aware(created_at)
+        check_moment(created_at, what="a glimmer's time")
         try:
             with self._db:
                 cur = self._db.execute(
@@ -515,6 +671,10 @@ class Journal:
         length: str,
         completed: bool = True,
     ) -> Savoring:
+        """Store one savoring; its start must be in the journal's range and its
+        length a finite number of seconds up to a day (ValueError otherwise)."""
+        check_moment(_require_aware(started_at), what="a savoring's start")
+        _check_seconds(seconds)
         with self._db:
             cur = self._db.execute(
                 "INSERT INTO savorings (glimmer_id, started_at, seconds, length, completed) "
@@ -532,6 +692,7 @@ class Journal:
 
     def finish_savoring(self, savoring_id: int, *, seconds: float, completed: bool) -> None:
         """Correct a savoring to what was really spoken (it may have been stopped)."""
+        _check_seconds(seconds)
         with self._db:
             self._db.execute(
                 "UPDATE savorings SET seconds = ?, completed = ? WHERE id = ?",
@@ -545,7 +706,10 @@ class Journal:
             (glimmer_id,),
         )
         return [
-            Savoring(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], bool(r[5])) for r in rows
+            Savoring(
+                r[0], r[1], datetime.fromisoformat(r[2]), usable_seconds(r[3]), r[4], bool(r[5])
+            )
+            for r in rows
         ]
 
     def rate_savoring(
@@ -886,7 +1050,9 @@ class Journal:
         return [
             {
                 "started_at": r[0],
-                "seconds": r[1],
+                # only values import takes back: an infinite length (an older
+                # version's) would otherwise be written as the non-JSON Infinity
+                "seconds": usable_seconds(r[1]),
                 "length": r[2],
                 "completed": bool(r[3]),
                 "calm_before": r[4],
@@ -899,14 +1065,23 @@ class Journal:
         rows = self._db.execute(f"SELECT {_REMINDER_COLUMNS} FROM reminders ORDER BY id")
         return [_reminder(r) for r in rows]
 
-    def import_records(self, records: dict[str, Any]) -> tuple[int, int]:
+    def import_records(self, records: dict[str, Any], *, now: datetime | None = None) -> Imported:
         """Add exported glimmers (with their savorings, ratings and tags), reflections
-        and reminders; returns (glimmers added, glimmers already present).
+        and reminders; returns how many glimmers were added, were already present,
+        and were withheld because their words may mean danger (never kept as glimmers).
 
         Ids are kept when free so an export restored into an empty home is the
         same journal; a glimmer with the same time and words is not doubled,
         nor is a reflection or reminder that is already there. Everything is
-        checked before anything is written, and written in one transaction.
+        checked first (types, times from EARLIEST to ``now`` plus CLOCK_SKEW,
+        finite lengths, ratings, ids SQLite can hold) and a refusal names the
+        record and the field; then everything is written in one transaction.
+
+        One pass, where a scan of the whole table per row once made a
+        200,000-glimmer file take 27 minutes: a twin already in the journal is
+        looked up through the time index (``created_ts`` is derived from
+        ``created_at``), and only for a time within the journal's own span; a
+        twin earlier in the file is found in a dict; the ids in use are read once.
         """
         if not isinstance(records, dict) or records.get("format") != EXPORT_FORMAT:
             raise JournalError(
@@ -916,66 +1091,87 @@ class Journal:
         items = records.get("glimmers")
         if not isinstance(items, list):
             raise JournalError("The export has no list of glimmers; nothing was imported.")
-        parsed = [self._parse_import(i, n) for n, i in enumerate(items, start=1)]
+        with collector_paused():
+            return self._import(records, items, now or latest_now())
+
+    def _import(self, records: dict[str, Any], items: list[Any], now: datetime) -> Imported:
+        latest_ts = _latest_ts(now)
+        parsed = [_parse_glimmer(item, n, latest_ts) for n, item in enumerate(items, start=1)]
+        kept = [g for g in parsed if not crisis.is_crisis(g.text)]
+        withheld, parsed = len(parsed) - len(kept), kept
         reflections = [
-            _parse_reflection(r, n)
+            _parse_reflection(r, n, now)
             for n, r in enumerate(_optional_list(records, "reflections"), start=1)
         ]
         reminders = [
-            _parse_reminder(r, n)
+            _parse_reminder(r, n, now)
             for n, r in enumerate(_optional_list(records, "reminders"), start=1)
         ]
         added = skipped = 0
-        new_ids: dict[Any, int] = {}  # id in the file -> id here
+        new_ids: dict[int, int] = {}  # id in the file -> id here
+        db = self._db
         try:
             with self._transaction():  # all or nothing
-                for item, created, savorings, tags in parsed:
-                    existing = self._db.execute(
-                        "SELECT id FROM glimmers WHERE created_at = ? AND text = ?",
-                        (created.isoformat(), item["text"].strip()),
-                    ).fetchone()
-                    if existing:
-                        new_ids[item.get("id")] = existing[0]
+                # Ids in use, read once: a kept id is then a set lookup, not a query.
+                taken = {row[0] for row in db.execute("SELECT id FROM glimmers")}
+                # A twin already in the journal lies within its time range (looked up
+                # by the time index); a twin earlier in the file is in ``in_file``.
+                lo, hi = db.execute(
+                    "SELECT min(created_ts), max(created_ts) FROM glimmers"
+                ).fetchone()
+                in_file: dict[tuple[str, str], int] = {}
+                savoring_rows: list[tuple[Any, ...]] = []
+                tag_rows: list[tuple[int, str, str]] = []
+                for g in parsed:
+                    key = (g.created_at, g.text)
+                    twin = in_file.get(key)
+                    if twin is None and lo is not None and lo - 1 <= g.created_ts <= hi + 1:
+                        row = db.execute(
+                            "SELECT id FROM glimmers WHERE created_ts BETWEEN ? AND ? "
+                            "AND created_at = ? AND text = ? LIMIT 1",
+                            (g.created_ts - 1, g.created_ts + 1, g.created_at, g.text),
+                        ).fetchone()
+                        twin = row[0] if row else None
+                    if twin is not None:
+                        if g.id is not None:
+                            new_ids[g.id] = twin
                         skipped += 1
                         continue
-                    wanted = item.get("id")
-                    free = (
-                        isinstance(wanted, int)
-                        and not self._db.execute(
-                            "SELECT 1 FROM glimmers WHERE id = ?", (wanted,)
-                        ).fetchone()
-                    )
-                    cur = self._db.execute(
+                    cur = db.execute(
                         "INSERT INTO glimmers (id, created_at, text, source, created_ts) "
                         "VALUES (?, ?, ?, ?, ?)",
                         (
-                            wanted if free else None,
-                            created.isoformat(),
-                            item["text"].strip(),
-                            item.get("source") or "imported",
-                            created.timestamp(),
+                            g.id if g.id not in taken else None,
+                            g.created_at,
+                            g.text,
+                            g.source,
+                            g.created_ts,
                         ),
                     )
-                    new_ids[wanted] = int(cur.lastrowid or 0)
-                    for s in savorings:
-                        self._db.execute(
-                            "INSERT INTO savorings (glimmer_id, started_at, seconds, length, "
-                            "completed, calm_before, calm_after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (cur.lastrowid, *s),
-                        )
-                    for tag, source in tags:
-                        self._db.execute(
-                            "INSERT OR IGNORE INTO tags (glimmer_id, tag, source) VALUES (?, ?, ?)",
-                            (cur.lastrowid, tag, source),
-                        )
+                    glimmer_id = int(cur.lastrowid or 0)
+                    taken.add(glimmer_id)
+                    in_file[key] = glimmer_id
+                    if g.id is not None:
+                        new_ids[g.id] = glimmer_id
+                    savoring_rows += [(glimmer_id, *sv) for sv in g.savorings]
+                    tag_rows += [(glimmer_id, tag, source) for tag, source in g.tags]
                     added += 1
+                db.executemany(
+                    "INSERT INTO savorings (glimmer_id, started_at, seconds, length, "
+                    "completed, calm_before, calm_after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    savoring_rows,
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO tags (glimmer_id, tag, source) VALUES (?, ?, ?)",
+                    tag_rows,
+                )
                 for r in reflections:
-                    if self._db.execute(
+                    if db.execute(
                         "SELECT 1 FROM reflections WHERE day = ? AND created_at = ? AND note = ?",
                         (r["day"], r["created_at"], r["note"]),
                     ).fetchone():
                         continue
-                    self._db.execute(
+                    db.execute(
                         "INSERT INTO reflections (id, day, created_at, note, glimmer_id) "
                         "VALUES (?, ?, ?, ?, ?)",
                         (
@@ -983,17 +1179,19 @@ class Journal:
                             r["day"],
                             r["created_at"],
                             r["note"],
-                            new_ids.get(r["glimmer_id"]),
+                            new_ids.get(r["glimmer_id"]) if r["glimmer_id"] else None,
                         ),
                     )
+                # Reminders have no index to look a twin up by: one read of the
+                # (short) table keeps even a file full of them one pass.
+                keys = ("kind", "at", "days", "message", "created_at")
+                present = set(db.execute(f"SELECT {', '.join(keys)} FROM reminders"))
                 for m in reminders:
-                    if self._db.execute(
-                        "SELECT 1 FROM reminders WHERE kind = ? AND at = ? AND days = ? "
-                        "AND message = ? AND created_at = ?",
-                        (m["kind"], m["at"], m["days"], m["message"], m["created_at"]),
-                    ).fetchone():
+                    key = tuple(m[k] for k in keys)
+                    if key in present:
                         continue
-                    self._db.execute(
+                    present.add(key)
+                    db.execute(
                         "INSERT INTO reminders (id, kind, at, days, message, created_at, "
                         "last_fired, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (
@@ -1011,51 +1209,208 @@ class Journal:
             raise JournalError(
                 f"The export has a value the journal can't take ({exc}); nothing was imported."
             ) from exc
-        return added, skipped
+        return Imported(added, skipped, withheld)
 
-    def _free_id(self, table: str, wanted: Any) -> int | None:
+    def _free_id(self, table: str, wanted: int | None) -> int | None:
         """``wanted`` if it is an unused id in ``table`` (a fixed internal name), else None."""
-        if not isinstance(wanted, int) or isinstance(wanted, bool):
+        if wanted is None:
             return None
         taken = self._db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)).fetchone()
         return None if taken else wanted
 
-    @staticmethod
-    def _parse_import(
-        item: Any, number: int
-    ) -> tuple[
-        dict[str, Any],
-        datetime,
-        list[tuple[str, float, str, bool, int | None, int | None]],
-        list[tuple[str, str]],
-    ]:
-        where = f"glimmer number {number} in the file"
-        if not isinstance(item, dict) or not str(item.get("text", "")).strip():
-            raise JournalError(f"{where.capitalize()} has no text; nothing was imported.")
-        try:
-            created = _require_aware(datetime.fromisoformat(str(item.get("created_at"))))
-            savorings = [
-                (
-                    _require_aware(datetime.fromisoformat(str(s["started_at"]))).isoformat(),
-                    float(s["seconds"]),
-                    str(s.get("length", "standard")),
-                    bool(s.get("completed", True)),
-                    _rating(s.get("calm_before"), "before"),
-                    _rating(s.get("calm_after"), "after"),
-                )
-                for s in item.get("savorings", [])
-            ]
-            tags = [(str(t["tag"]), str(t.get("source", "inferred"))) for t in item.get("tags", [])]
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise JournalError(
-                f"{where.capitalize()} has a time, rating or tag that can't be read ({exc}); "
-                "nothing was imported."
-            ) from exc
-        if item.get("source", "imported") not in SOURCES:
-            raise JournalError(f"{where.capitalize()} has an unknown source; nothing was imported.")
-        if any(source not in TAG_SOURCES or not tag.strip() for tag, source in tags):
-            raise JournalError(f"{where.capitalize()} has an unknown tag; nothing was imported.")
-        return item, created, savorings, tags
+
+# -- checking an import, record by record ---------------------------------------------
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """One glimmer from an export, checked and ready to write."""
+
+    id: int | None
+    created_at: str
+    created_ts: float
+    text: str
+    source: str
+    savorings: list[tuple[str, float, str, bool, int | None, int | None]]
+    tags: list[tuple[str, str]]
+
+
+class _Refused(Exception):
+    """One field of one record can't be imported: ``field`` and what is wrong with it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(field, problem)
+        self.field = field
+        self.problem = problem
+
+
+def _kind(value: object) -> str:
+    """A JSON value's type as the person's file shows it."""
+    if value is _MISSING:
+        return "missing"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _shown(value: object) -> str:
+    """A short, safe rendering of a bad value for a message (no giant or nested dumps)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**40 else "a number with over 40 digits"
+    return _kind(value)
+
+
+def _field(record: dict[str, Any], name: str, label: str | None = None) -> tuple[str, Any]:
+    return (label or f'"{name}"'), record.get(name, _MISSING)
+
+
+def _text(record: dict[str, Any], name: str, *, default: str | None = None, label: str = "") -> str:
+    field, value = _field(record, name, label or None)
+    if value is _MISSING and default is not None:
+        return default
+    if not isinstance(value, str):
+        raise _Refused(field, f"is {_kind(value)}, not text")
+    return value
+
+
+def _moment(
+    record: dict[str, Any], name: str, now: datetime, *, label: str = "", optional: bool = False
+) -> datetime | None:
+    field, value = _field(record, name, label or None)
+    if optional and value in (_MISSING, None):
+        return None
+    if not isinstance(value, str):
+        raise _Refused(field, f"is {_kind(value)}, not a time such as 2026-11-03T09:15:00-05:00")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Refused(field, f"({_shown(value)}) can't be read as a time") from None
+    problem = moment_problem(when, now)
+    if problem:
+        raise _Refused(field, f"({_shown(value)}) {problem}; {RANGE_WORDS}")
+    return when
+
+
+def _record_id(record: dict[str, Any], name: str = "id") -> int | None:
+    field, value = _field(record, name)
+    if value in (_MISSING, None):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Refused(field, f"({_shown(value)}) is not a whole number")
+    if not 1 <= value <= MAX_ID:
+        raise _Refused(field, f"({_shown(value)}) is not between 1 and {MAX_ID}")
+    return value
+
+
+def _flag(record: dict[str, Any], name: str, label: str = "") -> bool:
+    field, value = _field(record, name, label or None)
+    if value is _MISSING:
+        return True
+    if not isinstance(value, bool):
+        raise _Refused(field, f"is {_kind(value)}, not true or false")
+    return value
+
+
+def _refusal(where: str, refused: _Refused) -> JournalError:
+    return JournalError(
+        f"{where} can't be imported: its {refused.field} {refused.problem}; nothing was "
+        "imported. Correct that value in the file (or remove the record) and import again."
+    )
+
+
+def _when(value: Any, field: str, latest_ts: float) -> tuple[str, float]:
+    """An imported time as (ISO text, timestamp), or _Refused naming ``field``.
+
+    The hot path of a large import: one parse, one timestamp, two comparisons.
+    """
+    if type(value) is not str:
+        raise _Refused(field, f"is {_kind(value)}, not a time such as 2026-11-03T09:15:00-05:00")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Refused(field, f"({_shown(value)}) can't be read as a time") from None
+    if when.tzinfo is None:
+        raise _Refused(field, f"({_shown(value)}) has no time zone")
+    ts = when.timestamp()
+    if problem := _timestamp_problem(ts, latest_ts):
+        raise _Refused(field, f"({_shown(value)}) {problem}; {RANGE_WORDS}")
+    return when.isoformat(), ts
+
+
+def _parse_glimmer(item: Any, number: int, latest_ts: float) -> _Incoming:
+    """One exported glimmer, every field checked (written out, not through the generic
+    helpers: a 200,000-glimmer file passes through here a million times)."""
+    where = f"Glimmer number {number} in the file"
+    if type(item) is not dict:
+        raise JournalError(f"{where} is {_kind(item)}, not a glimmer; nothing was imported.")
+    get = item.get
+    try:
+        text = get("text", "")
+        if type(text) is not str:
+            raise _Refused('"text"', f"is {_kind(text)}, not text")
+        text = text.strip()
+        if not text:
+            raise JournalError(f"{where} has no text; nothing was imported.")
+        created_at, created_ts = _when(get("created_at", _MISSING), '"created_at"', latest_ts)
+        source = get("source", "imported")
+        if type(source) is not str or source not in SOURCES:
+            raise _Refused('"source"', f"({_shown(source)}) is not one of {', '.join(SOURCES)}")
+        glimmer_id = _record_id(item)
+        savorings = []
+        raw = get("savorings", ())
+        if type(raw) is not list and raw != ():
+            raise _Refused('"savorings"', f"is {_kind(raw)}, not a list")
+        for k, sv in enumerate(raw, start=1):
+            if type(sv) is not dict:
+                raise _Refused(f"savoring {k}", f"is {_kind(sv)}, not an object")
+            at = f"savoring {k}'s"
+            started_at, _ = _when(sv.get("started_at", _MISSING), f'{at} "started_at"', latest_ts)
+            seconds = sv.get("seconds", _MISSING)
+            if problem := seconds_problem(seconds):
+                shown = _shown(seconds) if seconds is not _MISSING else "missing"
+                raise _Refused(f'{at} "seconds"', f"({shown}) {problem}")
+            before, after = sv.get("calm_before"), sv.get("calm_after")
+            for which, rating in (("before", before), ("after", after)):
+                if rating is not None and (type(rating) is not int or not 1 <= rating <= 5):
+                    raise _Refused(f'{at} "calm_{which}"', "is not a whole number from 1 to 5")
+            length = sv.get("length", "standard")
+            if type(length) is not str:
+                raise _Refused(f'{at} "length"', f"is {_kind(length)}, not text")
+            completed = sv.get("completed", True)
+            if type(completed) is not bool:
+                raise _Refused(f'{at} "completed"', f"is {_kind(completed)}, not true or false")
+            savorings.append((started_at, float(seconds), length, completed, before, after))
+        tags = []
+        raw = get("tags", ())
+        if type(raw) is not list and raw != ():
+            raise _Refused('"tags"', f"is {_kind(raw)}, not a list")
+        for k, t in enumerate(raw, start=1):
+            if type(t) is not dict:
+                raise _Refused(f"tag {k}", f"is {_kind(t)}, not an object")
+            tag, tag_source = t.get("tag", _MISSING), t.get("source", "inferred")
+            if type(tag) is not str or not tag.strip():
+                raise _Refused(f'tag {k}\'s "tag"', f"({_shown(tag)}) is not a word")
+            if tag_source not in TAG_SOURCES:
+                raise _Refused(f'tag {k}\'s "source"', f"({_shown(tag_source)}) is not one of "
+                               f"{', '.join(TAG_SOURCES)}")  # fmt: skip
+            tags.append((tag, tag_source))
+        return _Incoming(glimmer_id, created_at, created_ts, text, source, savorings, tags)
+    except _Refused as refused:
+        raise _refusal(where, refused) from None
 
 
 def _optional_list(records: dict[str, Any], key: str) -> list[Any]:
@@ -1065,49 +1420,64 @@ def _optional_list(records: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _parse_reflection(item: Any, number: int) -> dict[str, Any]:
+def _parse_reflection(item: Any, number: int, now: datetime) -> dict[str, Any]:
+    where = f"Reflection number {number} in the file"
+    if not isinstance(item, dict):
+        raise JournalError(f"{where} is {_kind(item)}, not a reflection; nothing was imported.")
     try:
-        note = str(item["note"]).strip()
+        note = _text(item, "note").strip()
         if not note:
-            raise ValueError("no words")
+            raise _Refused('"note"', "has no words")
+        said = _text(item, "day")
+        try:
+            day = date.fromisoformat(said)
+        except ValueError:
+            raise _Refused('"day"', f"({_shown(said)}) is not a date such as 2026-11-03") from None
+        if problem := moment_problem(datetime.combine(day, time(12), tzinfo=UTC), now):
+            raise _Refused('"day"', f"({_shown(said)}) {problem}; {RANGE_WORDS}")
+        created = _moment(item, "created_at", now)
+        assert created is not None
         return {
-            "id": item.get("id"),
-            "day": date.fromisoformat(str(item["day"])).isoformat(),
-            "created_at": _require_aware(
-                datetime.fromisoformat(str(item["created_at"]))
-            ).isoformat(),
+            "id": _record_id(item),
+            "day": day.isoformat(),
+            "created_at": created.isoformat(),
             "note": note,
-            "glimmer_id": item.get("glimmer_id"),
+            "glimmer_id": _record_id(item, "glimmer_id"),
         }
-    except (ValueError, TypeError, KeyError) as exc:
-        raise JournalError(
-            f"Reflection number {number} in the file can't be read ({exc}); nothing was imported."
-        ) from exc
+    except _Refused as refused:
+        raise _refusal(where, refused) from None
 
 
-def _parse_reminder(item: Any, number: int) -> dict[str, Any]:
+def _parse_reminder(item: Any, number: int, now: datetime) -> dict[str, Any]:
+    where = f"Reminder number {number} in the file"
+    if not isinstance(item, dict):
+        raise JournalError(f"{where} is {_kind(item)}, not a reminder; nothing was imported.")
     try:
-        fired = item.get("last_fired")
-        kind = str(item["kind"]).strip()
+        kind = _text(item, "kind").strip()
         if not kind:
-            raise ValueError("no kind")
-        days = str(item.get("days", "daily"))
-        days_of(days)
+            raise _Refused('"kind"', "is empty")
+        days = _text(item, "days", default="daily")
+        try:
+            days_of(days)
+        except ValueError:
+            raise _Refused('"days"', f"({_shown(days)}) names no days of the week") from None
+        at = _text(item, "at")
+        try:
+            hhmm = _hhmm(at)
+        except ValueError:
+            raise _Refused('"at"', f"({_shown(at)}) is not a time of day such as 08:00") from None
+        created = _moment(item, "created_at", now)
+        fired = _moment(item, "last_fired", now, optional=True)
+        assert created is not None
         return {
-            "id": item.get("id"),
+            "id": _record_id(item),
             "kind": kind,
-            "at": _hhmm(str(item["at"])),
+            "at": hhmm,
             "days": days,
-            "message": str(item.get("message", "")).strip(),
-            "created_at": _require_aware(
-                datetime.fromisoformat(str(item["created_at"]))
-            ).isoformat(),
-            "last_fired": (
-                _require_aware(datetime.fromisoformat(str(fired))).isoformat() if fired else None
-            ),
-            "enabled": bool(item.get("enabled", True)),
+            "message": _text(item, "message", default="").strip(),
+            "created_at": created.isoformat(),
+            "last_fired": fired.isoformat() if fired else None,
+            "enabled": _flag(item, "enabled"),
         }
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise JournalError(
-            f"Reminder number {number} in the file can't be read ({exc}); nothing was imported."
-        ) from exc
+    except _Refused as refused:
+        raise _refusal(where, refused) from None

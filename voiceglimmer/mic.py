@@ -13,6 +13,17 @@ A WAV file whose data chunk is shorter than its header claims (a recording
 cut off by a crash or a partial copy) is read up to where it stops; the
 source's ``warning`` attribute then says so, for the caller to show.
 
+A header is a claim, not a fact, so nothing is sized from it: rates outside
+:data:`MIN_RATE`..:data:`MAX_RATE` (a damaged "1 Hz" header once asked the
+resampler for 16,000 output samples per input sample) and more than
+:data:`MAX_CHANNELS` channels are refused, and at most :data:`MAX_WAV_SECONDS`
+of one file or stream is read, however long its header says it is.
+
+A named pipe (or ``/dev/stdin`` holding a WAV) can't seek: its chunks are
+walked by reading and discarding, its length is whatever arrives, and a
+stream that ends before its header's length is reported when it ends
+(through ``on_warning``), since that can't be known at the start.
+
 ``sounddevice`` is imported only when a device is actually used, so files and
 stdin keep working on machines without PortAudio; a missing PortAudio becomes
 an ``AudioError`` that says what to install. numpy and soxr are imported where
@@ -28,8 +39,10 @@ import importlib
 import math
 import os
 import shlex
+import stat
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -80,6 +93,20 @@ SIGNATURES = [
 ]
 #: Source frames decoded per step: small enough to keep memory flat, big enough to be quick.
 FILE_STEP = 4096
+#: Sample rates a real recording uses, from old telephone-band files to studio masters;
+#: anything outside is a damaged header, and resampling it would be up to 16,000 times
+#: the audio (or nothing useful at all).
+MIN_RATE = 4_000
+MAX_RATE = 384_000
+#: More channels than any microphone array: one step of 4,096 frames then stays under 2 MB.
+MAX_CHANNELS = 64
+#: The most audio read from one WAV file or stream (4 hours). A session is minutes; more
+#: than hours on a header's say-so would only keep the recogniser busy for as long.
+MAX_WAV_SECONDS = 4 * 3600
+#: Bytes read at a time when a chunk has to be skipped in a stream that can't seek.
+SKIP_STEP = 64 * 1024
+#: The most of a fmt chunk that is read: the longest real one (extensible) is 40 bytes.
+MAX_FMT_BYTES = 1024
 
 
 # --- WAV files -------------------------------------------------------------------------------
@@ -93,20 +120,23 @@ class WavFormat:
     bits: int  # container bits per sample: 8, 16, 24, 32 or 64
     channels: int
     rate: int
-    frames: int  # frames actually present in the file
+    #: Frames that will be read: those present in a file (at most MAX_WAV_SECONDS);
+    #: for a stream, what its header promises, or None when it doesn't say.
+    frames: int | None
 
     @property
     def frame_bytes(self) -> int:
         return self.channels * self.bits // 8
 
     @property
-    def duration(self) -> float:
-        return self.frames / self.rate
+    def duration(self) -> float | None:
+        return None if self.frames is None else self.frames / self.rate
 
     def describe(self) -> str:
         size = f"{self.bits}-bit float" if self.encoding == "float" else f"{self.bits}-bit"
         layout = {1: "mono", 2: "stereo"}.get(self.channels, f"{self.channels}-channel")
-        return f"{size} {layout} {self.rate} Hz, {self.duration:.1f} s"
+        length = "length unknown" if self.duration is None else f"{self.duration:.1f} s"
+        return f"{size} {layout} {self.rate} Hz, {length}"
 
 
 @dataclass(frozen=True)
@@ -114,8 +144,11 @@ class _Layout:
     """Where the samples are and how to read them, found by walking the RIFF chunks."""
 
     format: WavFormat
-    data_offset: int
     warning: str | None
+    #: The header's own data size in frames, when it gave one (to tell a stream cut short).
+    declared: int | None = None
+    #: Whether the reading stops at MAX_WAV_SECONDS with audio still to come.
+    limited: bool = False
 
 
 def _not_wav_message(path: Path, head: bytes) -> str:
@@ -138,31 +171,77 @@ def _open_binary(path: Path) -> BinaryIO:
         raise AudioError(f"Can't read {path}: {exc.strerror or exc}.") from None
 
 
-def _read_chunks(f: BinaryIO, path: Path, file_size: int) -> tuple[bytes, int, int]:
-    """The fmt chunk's body, and the data chunk's offset and declared size."""
+class _Stream:
+    """A binary file read front to back, seeking only where it can.
+
+    A named pipe or a device can't seek (``--input`` on a FIFO once ended in
+    "Illegal seek"), so there a chunk is skipped by reading and dropping it, a
+    bounded piece at a time; only a regular file has a size to trust.
+    """
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        info = os.fstat(file.fileno())
+        #: A regular file's size; None for a pipe or device, whose length is whatever arrives.
+        self.size: int | None = info.st_size if stat.S_ISREG(info.st_mode) else None
+        self.pos = 0
+
+    def read(self, count: int) -> bytes:
+        """Up to ``count`` bytes; fewer only at the end (a buffered read waits on a pipe)."""
+        data = self.file.read(count)
+        self.pos += len(data)
+        return data
+
+    def skip(self, count: int) -> None:
+        if self.size is not None:
+            self.file.seek(count, os.SEEK_CUR)
+            self.pos += count
+            return
+        while count > 0:
+            got = self.file.read(min(count, SKIP_STEP))
+            if not got:
+                return
+            count -= len(got)
+            self.pos += len(got)
+
+    @property
+    def at_end(self) -> bool:
+        return self.size is not None and self.pos >= self.size
+
+
+def _read_chunks(stream: _Stream, path: Path) -> tuple[bytes, int]:
+    """The fmt chunk's body and the data chunk's declared size, leaving ``stream`` at the
+    first sample. Bodies are read only as far as they are needed, never sized by a header."""
     fmt: bytes | None = None
     ds64_data_size: int | None = None
-    while True:
-        header = f.read(8)
+    while not stream.at_end:
+        header = stream.read(8)
         if len(header) < 8:
             break
         chunk_id, size = struct.unpack("<4sI", header)
-        body_at = f.tell()
-        if chunk_id == b"fmt ":
-            fmt = f.read(size)
-        elif chunk_id == b"ds64" and size >= 16:
-            ds64_data_size = struct.unpack("<Q", f.read(16)[8:16])[0]
-        elif chunk_id == b"data":
+        padded = size + (size & 1)
+        if chunk_id == b"data":
             if fmt is None:
                 raise AudioError(
                     f"{path} is a damaged WAV file: its audio comes before its format."
                 )
             if ds64_data_size is not None and size == 0xFFFFFFFF:
                 size = ds64_data_size
-            return fmt, body_at, size
-        f.seek(body_at + size + (size & 1))
-        if f.tell() >= file_size:
-            break
+            return fmt, size
+        if chunk_id == b"fmt ":
+            fmt = stream.read(min(size, MAX_FMT_BYTES))
+            if len(fmt) < min(size, MAX_FMT_BYTES):
+                raise AudioError(
+                    f"{path} is a damaged WAV file: its format description is cut short."
+                )
+            stream.skip(padded - len(fmt))
+        elif chunk_id == b"ds64" and size >= 16:
+            body = stream.read(16)
+            if len(body) == 16:
+                ds64_data_size = struct.unpack("<Q", body[8:16])[0]
+            stream.skip(padded - len(body))
+        else:
+            stream.skip(padded)
     if fmt is None:
         raise AudioError(f"{path} is a damaged WAV file: it has no format description.")
     raise AudioError(f"{path} has no audio in it (the WAV file has no data chunk).")
@@ -175,53 +254,88 @@ def _encoding(fmt: bytes, path: Path) -> tuple[str, int, int, int]:
     tag, channels, rate, _byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == EXTENSIBLE and len(fmt) >= 40:
         tag = struct.unpack("<H", fmt[24:26])[0]
+    hint = CONVERT_HINT.format(src=shlex.quote(str(path)))
     if tag not in (PCM, FLOAT):
         name = KNOWN_ENCODINGS.get(tag, f"format code 0x{tag:04X}")
-        hint = CONVERT_HINT.format(src=shlex.quote(str(path)))
         raise AudioError(
             f"{path} is a {name} WAV file, which voiceglimmer can't read; it needs plain PCM. "
             f"Convert it first, {hint}."
         )
-    if channels < 1 or rate < 1:
+    if not 1 <= channels <= MAX_CHANNELS:
         raise AudioError(
-            f"{path} is a damaged WAV file: it claims {channels} channels at {rate} Hz."
+            f"{path} is a damaged WAV file: it claims {channels} channels "
+            f"(voiceglimmer reads 1 to {MAX_CHANNELS})."
+        )
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioError(
+            f"{path} claims a sample rate of {rate:,} Hz; voiceglimmer reads recordings made at "
+            f"{MIN_RATE:,} to {MAX_RATE:,} Hz, so its header is probably damaged. If it really "
+            f"is a {rate:,} Hz recording, convert it first, {hint}."
         )
     container = 8 * (block_align // channels) if block_align else bits
     encoding = "float" if tag == FLOAT else "pcm"
     allowed = (32, 64) if encoding == "float" else (8, 16, 24, 32)
-    if container not in allowed or block_align % channels:
-        hint = CONVERT_HINT.format(src=shlex.quote(str(path)))
+    if block_align and (bits > container or block_align % channels):
+        frame = f"{block_align} byte{'s' if block_align > 1 else ''}"
         raise AudioError(
-            f"{path} uses {bits}-bit {encoding} samples, which voiceglimmer can't read. "
+            f"{path} is a damaged WAV file: it claims {bits}-bit samples but "
+            f"{frame} for each frame of {channels} channel{'s' if channels > 1 else ''}."
+        )
+    if container not in allowed:
+        raise AudioError(
+            f"{path} uses {container}-bit {encoding} samples, which voiceglimmer can't read. "
             f"Convert it to 16-bit first, {hint}."
         )
     return encoding, container, channels, rate
 
 
-def _layout(f: BinaryIO, path: Path) -> _Layout:
-    file_size = os.fstat(f.fileno()).st_size
-    head = f.read(12)
+def _span(seconds: float) -> str:
+    return f"{seconds / 3600:,.1f} hours" if seconds >= 3600 else f"{seconds:.1f} s"
+
+
+#: How the limit is put to the person, whenever a recording reaches it.
+LIMIT_WORDS = f"voiceglimmer reads at most the first {MAX_WAV_SECONDS // 3600} hours of a recording"
+
+
+def _layout(stream: _Stream, path: Path) -> _Layout:
+    head = stream.read(12)
     if not head:
         raise AudioError(f"{path} is empty (0 bytes); there is no audio in it.")
     if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
         raise AudioError(_not_wav_message(path, head))
-    fmt, data_offset, declared = _read_chunks(f, path, file_size)
+    fmt, declared = _read_chunks(stream, path)
     encoding, bits, channels, rate = _encoding(fmt, path)
     frame_bytes = channels * bits // 8
-    available = file_size - data_offset
-    warning = None
-    if declared in (0, 0xFFFFFFFF):  # written to a pipe: the size was never filled in
-        declared = available
-    elif declared > available:
-        warning = (
-            f"{path} is cut short: its header promises {declared // frame_bytes / rate:.1f} s "
-            f"of audio but only {available // frame_bytes / rate:.1f} s is there; "
-            "reading what there is."
+    cap = MAX_WAV_SECONDS * rate
+    # 0 or 0xFFFFFFFF: written to a pipe, so the size was never filled in
+    promised = None if declared in (0, 0xFFFFFFFF) else declared // frame_bytes
+    warnings = []
+    if stream.size is None:  # a pipe: its length is whatever arrives
+        frames = promised
+    else:
+        available = (stream.size - stream.pos) // frame_bytes
+        if promised is not None and promised > available:
+            warnings.append(
+                f"{path} is cut short: its header promises {_span(promised / rate)} of audio "
+                f"but only {_span(available / rate)} is there; reading what there is."
+            )
+        frames = available if promised is None else min(promised, available)
+        if frames == 0:
+            raise AudioError(f"{path} has no audio in it (0 seconds).")
+    limited = frames is not None and frames > cap
+    if limited:
+        what = "holds" if stream.size is not None else "says it holds"
+        warnings.append(
+            f"{path} {what} {_span(frames / rate)} of audio; {LIMIT_WORDS}, "
+            "so the rest is not used."
         )
-    frames = min(declared, available) // frame_bytes
-    if frames == 0:
-        raise AudioError(f"{path} has no audio in it (0 seconds).")
-    return _Layout(WavFormat(encoding, bits, channels, rate, frames), data_offset, warning)
+        frames = cap
+    return _Layout(
+        WavFormat(encoding, bits, channels, rate, frames),
+        " ".join(warnings) or None,
+        declared=promised,
+        limited=limited,
+    )
 
 
 def _to_float(raw: bytes, fmt: WavFormat) -> np.ndarray:
@@ -258,11 +372,13 @@ def float_to_pcm(x: np.ndarray) -> bytes:
 
 
 class WavSource:
-    """A WAV file of any common encoding, rate and channel count, as 16 kHz mono PCM.
+    """A WAV file or stream of any common encoding, rate and channel count, as 16 kHz mono PCM.
 
-    ``format`` describes the file as it is on disk; ``warning`` is set when the
-    file is cut short. Reads return ``frames`` frames (fewer at the very end),
-    then None.
+    ``format`` describes the audio as its header does; ``warning`` says what the
+    person should know (a file cut short, a recording longer than
+    :data:`MAX_WAV_SECONDS`). A stream learns some of that only as it ends, so
+    ``on_warning``, when set, is also called with each warning as it arises.
+    Reads return ``frames`` frames (fewer at the very end), then None.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -271,14 +387,20 @@ class WavSource:
         self.path = Path(path)
         self._file = _open_binary(self.path)
         try:
-            layout = _layout(self._file, self.path)
+            self._stream = _Stream(self._file)
+            layout = _layout(self._stream, self.path)
         except BaseException:
             self._file.close()
             raise
         self.format = layout.format
-        self.warning = layout.warning
-        self._file.seek(layout.data_offset)
-        self._left = layout.format.frames  # source frames not yet read
+        self.warnings: list[str] = [layout.warning] if layout.warning else []
+        self.on_warning: Callable[[str], None] | None = None
+        self._promised = layout.declared
+        self._limited = layout.limited
+        self._cap = MAX_WAV_SECONDS * self.format.rate
+        # source frames not yet read: what a file holds, else up to the cap
+        self._left = self.format.frames if self.format.frames is not None else self._cap
+        self._read_frames = 0
         self._pending = bytearray()  # converted 16 kHz PCM not yet handed out
         self._emitted = 0
         # Already 16 kHz mono 16-bit: hand the bytes through untouched.
@@ -290,29 +412,69 @@ class WavSource:
             else soxr.ResampleStream(self.format.rate, RATE, 1, dtype="float32", quality="HQ")
         )
         self._finished = False
+        if self._stream.size is None:
+            # A stream's header promises nothing: wait for its first audio (a fraction of
+            # a second of it) so an empty one is refused here, like an empty file.
+            try:
+                self._decode_step(BLOCK_FRAMES)
+            except BaseException:
+                self._file.close()
+                raise
 
     @property
-    def duration(self) -> float:
-        """Seconds of audio in the file."""
+    def warning(self) -> str | None:
+        """Everything the person should be told about this input so far, or None."""
+        return " ".join(self.warnings) or None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds of audio that will be read; None for a stream that didn't say."""
         return self.format.duration
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self.on_warning is not None:
+            self.on_warning(message)
 
     def _decode_step(self, wanted: int) -> None:
         """Convert roughly enough source audio for ``wanted`` more output frames."""
-        step = max(FILE_STEP, math.ceil(wanted * self.format.rate / RATE))
-        count = min(step, self._left)
-        raw = self._file.read(count * self.format.frame_bytes)
-        count = len(raw) // self.format.frame_bytes
-        raw = raw[: count * self.format.frame_bytes]
-        self._left = self._left - count if count else 0  # a file that shrank ends here
+        fmt = self.format
+        step = max(FILE_STEP, math.ceil(wanted * fmt.rate / RATE))
+        asked = min(step, self._left)
+        raw = self._file.read(asked * fmt.frame_bytes)
+        count = len(raw) // fmt.frame_bytes
+        raw = raw[: count * fmt.frame_bytes]
+        self._read_frames += count
+        stopped = count < asked  # the file shrank or the stream ended before its time
+        self._left = 0 if stopped else self._left - count
         last = self._left == 0
         if self._passthrough:
             self._pending += raw
         else:
-            x = _to_mono(_to_float(raw, self.format), self.format.channels)
+            x = _to_mono(_to_float(raw, fmt), fmt.channels)
             if self._resampler is not None:
                 x = self._resampler.resample_chunk(x, last=last)
             self._pending += float_to_pcm(x)
         self._finished = last
+        if last and self._stream.size is None:
+            self._stream_ended(stopped)
+
+    def _stream_ended(self, stopped: bool) -> None:
+        """What only the end of a stream tells: that it was empty, short, or too long."""
+        rate = self.format.rate
+        if self._read_frames == 0:
+            raise AudioError(f"{self.path} has no audio in it (0 seconds).")
+        if stopped and self._promised is not None and self._read_frames < self._promised:
+            self._warn(
+                f"{self.path} is cut short: its header promised "
+                f"{_span(self._promised / rate)} of audio but only "
+                f"{_span(self._read_frames / rate)} came; using what there was."
+            )
+        elif not stopped and not self._limited and self._read_frames >= self._cap:
+            self._warn(
+                f"{self.path} went on for {_span(self._cap / rate)}; {LIMIT_WORDS}, "
+                "so the rest is not used."
+            )
 
     def read(self, frames: int = BLOCK_FRAMES) -> AudioChunk | None:
         wanted = frames * SAMPLE_WIDTH
@@ -337,7 +499,8 @@ class WavSource:
 
 
 def open_wav(path: str | os.PathLike[str]) -> WavSource:
-    """Open a WAV file as a 16 kHz mono source; ``AudioError`` says what's wrong if it can't."""
+    """Open a WAV file or named pipe as a 16 kHz mono source; ``AudioError`` says what's
+    wrong if it can't (opening a pipe waits for its writer, as reading any pipe does)."""
     return WavSource(path)
 
 

@@ -4,13 +4,23 @@ The plugin manager is the only shared state in voiceglimmer. Plugins come from
 the ``voiceglimmer`` entry-point group (the built-in log, savor-guide and recall
 plugins arrive this way too) and from single ``.py`` files in plugin folders.
 A plugin that fails to import, or whose hook raises, is reported once by name
-and left out; everything else carries on.
+and left out; everything else carries on. That includes ``sys.exit()`` and
+KeyboardInterrupt raised by plugin code, and anything a plugin prints goes to
+stderr, so ``--json`` output on stdout stays machine-readable.
+
+Plugin folders run as the person's own code, so a folder or ``.py`` file that
+someone else could have written (group- or world-writable, another user's, or
+inside such a folder, symlinks resolved first) is refused with a warning that
+names the path and the fix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +32,7 @@ import pluggy
 
 from voiceglimmer import hookspecs
 from voiceglimmer.deadline import HandlerTimeout, deadline
+from voiceglimmer.home import untrusted, untrusted_folder
 
 ENTRY_POINT_GROUP = "voiceglimmer"
 
@@ -33,7 +44,34 @@ class Problem:
     error: str
 
     def __str__(self) -> str:
+        if not self.plugin:  # about a plugin folder, not one plugin
+            return f"{self.what}: {self.error}"
         return f"plugin {self.plugin!r} {self.what}: {self.error}"
+
+
+#: What plugin code may raise that must not end voiceglimmer: a plugin's sys.exit() or
+#: a KeyboardInterrupt it raises is its own failure, reported like any other.
+PLUGIN_FAILURES = (Exception, SystemExit, KeyboardInterrupt)
+
+
+@contextlib.contextmanager
+def contained_output() -> Iterator[None]:
+    """Run plugin code with its ``print()`` sent to stderr.
+
+    stdout belongs to voiceglimmer: ``chat --json`` and ``run --json`` print one
+    JSON object per line there, and a plugin's stray print would corrupt it.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def describe(error: BaseException) -> str:
+    """A failure as one line: ``RuntimeError: kaboom``, or what sys.exit() was given."""
+    if isinstance(error, SystemExit):
+        code = "" if error.code is None else repr(error.code)
+        return f"SystemExit: it called sys.exit({code})"
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 @dataclass
@@ -53,7 +91,7 @@ class Plugins:
         if (plugin, what) in self._seen:
             return
         self._seen.add((plugin, what))
-        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        text = error if isinstance(error, str) else describe(error)
         problem = Problem(plugin, what, text)
         self.problems.append(problem)
         if self.on_problem:
@@ -70,32 +108,83 @@ class Plugins:
         self, hook_name: str, *, timeout: float = 0, **kwargs: Any
     ) -> Iterator[tuple[str, Any]]:
         """Call one hook plugin by plugin, so one failure (or hang, given a
-        ``timeout`` in seconds) doesn't silence the others."""
+        ``timeout`` in seconds, or sys.exit()) doesn't silence the others.
+
+        Plugin code runs with its output sent to stderr; the caller's own code
+        between the results it yields is not affected.
+        """
         hook = getattr(self.pm.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order
             name = impl.plugin_name
             try:
-                with deadline(timeout):
+                with deadline(timeout), contained_output():
                     result = impl.function(*(kwargs[a] for a in impl.argnames))
-            except (Exception, HandlerTimeout) as exc:
+            except (*PLUGIN_FAILURES, HandlerTimeout) as exc:
                 self.report(name, f"failed in {hook_name}", exc)
                 continue
             yield name, result
 
 
-def _load_file(path: Path) -> ModuleType:
-    module_name = f"voiceglimmer_userplugin_{path.stem}"
+def _load_file(name: str, path: Path) -> ModuleType:
+    """Import a single-file plugin from the very file that was checked.
+
+    The source is read through one descriptor whose owner and mode are checked
+    (no swap between check and read) and compiled here, so no bytecode from a
+    ``__pycache__`` folder, which could have been planted, is ever used.
+    """
+    module_name = f"voiceglimmer_userplugin_{name}"
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ImportError(f"{path} is not a regular file")
+        problem = untrusted(path, st)
+        if problem:
+            raise _Refused(problem)
+        source = f.read()
     spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
+    if spec is None:
         raise ImportError(f"can't load {path}")
     module = importlib.util.module_from_spec(spec)
+    code = compile(source, str(path), "exec", dont_inherit=True)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(code, module.__dict__)  # the plugin, after the checks above
     except BaseException:
         del sys.modules[module_name]
         raise
     return module
+
+
+class _Refused(Exception):
+    """A plugin file someone else could have written: not run, reported with the fix."""
+
+
+def _plugin_files(
+    folder: Path, plugins: Plugins, seen: dict[Path, str | None]
+) -> Iterator[tuple[str, Path]]:
+    """The ``.py`` files of a plugin folder that may run, as (name, resolved path).
+
+    The folder is judged by its resolved target and the folders above it; a
+    refused folder gives one warning and nothing from it runs.
+    """
+    problem = untrusted_folder(folder, seen)
+    if problem:
+        real = folder.resolve()
+        shown = str(folder) if real == folder.absolute() else f"{folder} (-> {real})"
+        plugins.report("", f"plugins in {shown} were not loaded", problem)
+        return
+    for path in sorted(folder.resolve().glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        real = path.resolve()
+        if real.parent != path.parent:  # a symlinked file: its own folder counts too
+            problem = untrusted_folder(real.parent, seen)
+            if problem:
+                plugins.report(path.stem, "was not loaded", f"{path} -> {real}: {problem}")
+                continue
+        if real.is_file():
+            yield path.stem, real
 
 
 def load(
@@ -115,21 +204,24 @@ def load(
             plugins.report(name, "is installed twice", "the second copy was ignored")
             return
         try:
-            module = load_module()
+            with contained_output():
+                module = load_module()
             pm.register(module, name=name)
             plugins.order.append(name)
-        except Exception as exc:
+        except _Refused as exc:
+            plugins.report(name, "was not loaded", str(exc))
+        except PLUGIN_FAILURES as exc:
             plugins.report(name, "could not be loaded", exc)
 
     if entry_points:
         found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
         for ep in sorted(found, key=lambda e: e.name):
             register(ep.name, ep.load)
+    seen: dict[Path, str | None] = {}
     for folder in plugin_dirs:
         if folder.is_dir():
-            for path in sorted(folder.glob("*.py")):
-                if not path.name.startswith("_"):
-                    register(path.stem, lambda path=path: _load_file(path))
+            for name, path in _plugin_files(folder, plugins, seen):
+                register(name, lambda name=name, path=path: _load_file(name, path))
     for name, module in extra:
         register(name, lambda module=module: module)
     return plugins

@@ -16,6 +16,11 @@ changes), and SQL adds the right offset to each UTC timestamp.
 Reads go through a separate read-only SQLite connection, so computing a
 report can never change the journal, and nothing here needs the journal's
 private connection.
+
+A journal written by an older version may hold a value the journal no longer
+accepts (a year-1 time, an infinite savoring). Such a value is left out of the
+figures, as a moment after ``now`` is, rather than stopping them all: only
+times from ``journal.EARLIEST`` count, and only usable savoring lengths add up.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from voiceglimmer.journal import Journal
+from voiceglimmer.journal import EARLIEST, EARLIEST_TS, USABLE_SECONDS_SQL, Journal, local_time
 
 __all__ = [
     "Calm",
@@ -183,7 +188,9 @@ def _zone(now: datetime) -> tzinfo:
 
 def _bounds(db: sqlite3.Connection, now_ts: float) -> tuple[float, float] | None:
     row = db.execute(
-        "SELECT min(created_ts), max(created_ts) FROM glimmers WHERE created_ts <= ?", (now_ts,)
+        "SELECT min(created_ts), max(created_ts) FROM glimmers "
+        "WHERE created_ts >= ? AND created_ts <= ?",
+        (EARLIEST_TS, now_ts),
     ).fetchone()
     return None if row[0] is None else (float(row[0]), float(row[1]))
 
@@ -435,10 +442,13 @@ _EFFECTIVE = (
 )
 
 
-def _all_past(db: sqlite3.Connection, now_ts: float) -> bool:
-    """Whether no glimmer lies after ``now`` (the usual case): then no join is needed."""
-    latest = db.execute("SELECT max(created_ts) FROM glimmers").fetchone()[0]
-    return latest is None or latest <= now_ts
+def _all_counted(db: sqlite3.Connection, now_ts: float) -> bool:
+    """Whether every glimmer lies between EARLIEST and ``now`` (the usual case): then
+    no join is needed."""
+    earliest, latest = db.execute(
+        "SELECT min(created_ts), max(created_ts) FROM glimmers"
+    ).fetchone()
+    return latest is None or (earliest >= EARLIEST_TS and latest <= now_ts)
 
 
 def themes_by_month(source: Source, now: datetime, months: int = 6) -> list[MonthThemes]:
@@ -474,7 +484,7 @@ def theme_counts(
     _zone(now)
     now_ts = now.timestamp()
     with _connection(source) as db:
-        if start is None and _all_past(db, now_ts):
+        if start is None and _all_counted(db, now_ts):
             # The whole journal: every tag (read from the tag index alone), less
             # the guesses hidden by the person's own tags on the same glimmer.
             counts = dict(db.execute("SELECT tag, count(*) FROM tags GROUP BY tag").fetchall())
@@ -485,7 +495,7 @@ def theme_counts(
                 counts[tag] -= n
             ranked = sorted(((str(t), int(n)) for t, n in counts.items() if n), key=_most_first)
             return ranked if limit is None else ranked[:limit]
-        lo = start.timestamp() if start is not None else float("-inf")
+        lo = max(start.timestamp(), EARLIEST_TS) if start is not None else EARLIEST_TS
         rows = db.execute(
             f"SELECT t.tag, count(*) AS n FROM tags t WHERE {_EFFECTIVE} AND t.glimmer_id IN "
             "(SELECT id FROM glimmers WHERE created_ts >= ? AND created_ts <= ?) "
@@ -500,22 +510,28 @@ def _most_first(item: tuple[str, int]) -> tuple[int, str]:
 
 
 def _savored_by(now: datetime, column: str = "s.started_at") -> tuple[str, tuple[Any, ...]]:
-    """SQL for "this savoring started no later than ``now``", cheap for old rows.
+    """SQL for "this savoring started from EARLIEST to ``now``", cheap for most rows.
 
     ``started_at`` is ISO text with its own offset, so the exact test needs
     julianday(). A plain text comparison settles every savoring dated two or
-    more days before ``now`` first (no offset moves a date that far), so only
-    the last couple of days are parsed.
+    more days from either end first (no offset moves a date that far), so only
+    the rows near the ends are parsed.
     """
     cutoff = (now.astimezone(UTC).date() - timedelta(days=2)).isoformat()
+    floor = (EARLIEST.date() + timedelta(days=2)).isoformat()
     return (
-        f"({column} < ? OR julianday({column}) <= ?)",
-        (cutoff, now.timestamp() / DAY + _UNIX_JD),
+        f"({column} < ? OR julianday({column}) <= ?) "
+        f"AND ({column} >= ? OR julianday({column}) >= ?)",
+        (cutoff, now.timestamp() / DAY + _UNIX_JD, floor, EARLIEST_TS / DAY + _UNIX_JD),
     )
 
 
-def _local_time(jd: float, tz: tzinfo) -> datetime:
-    return datetime.fromtimestamp(round((jd - _UNIX_JD) * DAY, 3), UTC).astimezone(tz)
+def _local_time(jd: float | None, tz: tzinfo) -> datetime | None:
+    """A julianday() as a local time; None when SQLite couldn't read the stored text
+    (an offset with seconds, from a zone's old local mean time)."""
+    if jd is None:
+        return None
+    return local_time(datetime.fromtimestamp(round((jd - _UNIX_JD) * DAY, 3), UTC), tz)
 
 
 def calm(source: Source, now: datetime, pairs: int = 30) -> Calm:
@@ -552,8 +568,9 @@ def calm(source: Source, now: datetime, pairs: int = 30) -> Calm:
         same=int(same),
         less_calm=int(down),
         pairs=[
-            CalmPair(int(sid), int(gid), str(text), _local_time(jd, tz), int(b), int(a))
+            CalmPair(int(sid), int(gid), str(text), at, int(b), int(a))
             for sid, gid, text, jd, b, a in reversed(rows)
+            if (at := _local_time(jd, tz)) is not None
         ],
     )
 
@@ -573,11 +590,12 @@ def favourites(source: Source, now: datetime, limit: int = 5) -> list[Favourite]
         Favourite(
             glimmer_id=int(gid),
             text=str(text),
-            created_at=datetime.fromisoformat(created).astimezone(tz),
+            created_at=local_time(datetime.fromisoformat(created), tz),
             savor_count=int(n),
-            last_savored=_local_time(jd, tz),
+            last_savored=last,
         )
         for gid, text, created, n, jd in rows
+        if (last := _local_time(jd, tz)) is not None
     ]
 
 
@@ -589,18 +607,20 @@ def totals(source: Source, now: datetime, days: dict[date, int] | None = None) -
         if days is None:
             days = daily_counts(db, now)
         glimmers = db.execute(
-            "SELECT count(*) FROM glimmers WHERE created_ts <= ?", (now_ts,)
+            "SELECT count(*) FROM glimmers WHERE created_ts >= ? AND created_ts <= ?",
+            (EARLIEST_TS, now_ts),
         ).fetchone()[0]
-        if _all_past(db, now_ts):
+        if _all_counted(db, now_ts):
             tagged = db.execute("SELECT count(DISTINCT glimmer_id) FROM tags").fetchone()[0]
         else:
             tagged = db.execute(
                 "SELECT count(DISTINCT glimmer_id) FROM tags WHERE glimmer_id IN "
-                "(SELECT id FROM glimmers WHERE created_ts <= ?)",
-                (now_ts,),
+                "(SELECT id FROM glimmers WHERE created_ts >= ? AND created_ts <= ?)",
+                (EARLIEST_TS, now_ts),
             ).fetchone()[0]
         savorings, seconds = db.execute(
-            f"SELECT count(*), coalesce(sum(seconds), 0) FROM savorings WHERE {past}", params
+            f"SELECT count(*), coalesce(sum({USABLE_SECONDS_SQL}), 0) FROM savorings WHERE {past}",
+            params,
         ).fetchone()
     return Totals(
         glimmers=int(glimmers),

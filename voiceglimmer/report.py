@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from voiceglimmer.app import App, UserError
-from voiceglimmer.wording import plural, quote
+from voiceglimmer.wording import for_terminal, plural, quote
 
 if TYPE_CHECKING:
     from voiceglimmer.progress import Calm, Favourite, MonthThemes, Progress, Streaks
@@ -97,19 +97,20 @@ def stats_command(args: argparse.Namespace, app: App) -> int:
 
 def report_command(args: argparse.Namespace, app: App) -> int:
     from voiceglimmer.progress import compute  # deferred: see the module docstring
-    from voiceglimmer.records import write_private
+    from voiceglimmer.safefile import OutputError, check_target, write_private
 
     weeks = _weeks(args)
     path: Path = (args.output or app.home.data / REPORT_NAME).expanduser()
-    if not path.parent.is_dir():
-        raise UserError(f"There is no folder {path.parent} to write the report into.")
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise UserError(f"{path} is a folder; give a file name such as {path / REPORT_NAME}.")
-    progress = compute(app.journal, app.clock(), weeks=weeks)
     try:
+        # Devices, pipes, links and missing folders are refused before any work,
+        # and the page lands atomically as an owner-only file (see safefile).
+        check_target(path)
+        progress = compute(app.journal, app.clock(), weeks=weeks)
         write_private(path, render(progress))
-    except OSError as exc:
-        raise UserError(f"The report couldn't be written to {path} ({exc}).") from exc
+    except OutputError as exc:
+        raise UserError(f"The report was not written: {exc}") from exc
     what = "an empty report" if progress.empty else "your glimmer report"
     print(f"Wrote {what} (readable only by you):", file=sys.stderr)
     print(path.resolve())
@@ -128,6 +129,10 @@ def _long(day: date) -> str:
 
 
 def _minutes(seconds: float) -> str:
+    """Time savored in words; a total that isn't a finite number of seconds (never
+    expected: progress leaves unusable lengths out) reads as none, not a crash."""
+    if not math.isfinite(seconds) or seconds < 0:
+        seconds = 0.0
     minutes = round(seconds / 60)
     if minutes < 60:
         return plural(minutes, "minute")
@@ -241,7 +246,11 @@ def print_stats(p: Progress, file: TextIO | None = None) -> None:
         fav.add_column("glimmer")
         fav.add_column("last savored")
         for f in p.favourites:
-            fav.add_row(f"{f.savor_count}x", Text(quote(f.text, 60)), _short(f.last_savored.date()))
+            fav.add_row(
+                f"{f.savor_count}x",
+                Text(for_terminal(quote(f.text, 60))),
+                _short(f.last_savored.date()),
+            )
         console.print(fav)
 
 

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, TextIO
 from voiceglimmer import config
 from voiceglimmer.app import App, UserError
 from voiceglimmer.audio import AudioError, Sink, Source, Speech
+from voiceglimmer.chat import cap_utterance
 from voiceglimmer.events import (
     Ended,
     Final,
+    Handled,
     LoopEvent,
     Notice,
     Pace,
@@ -32,12 +34,14 @@ from voiceglimmer.events import (
     Said,
     Sleep,
     Spoken,
+    Utterance,
     Wake,
 )
 from voiceglimmer.wording import for_terminal
 
 if TYPE_CHECKING:
     from voiceglimmer.asr import VoskRecognizer
+    from voiceglimmer.handle import Assistant
     from voiceglimmer.tts import SpeechEngine
     from voiceglimmer.wake import PhraseDetector
 
@@ -166,6 +170,36 @@ class FencedEngine:
             return Speech(b"", self.rate)
 
 
+class CappedAssistant:
+    """The assistant, handed at most ``chat.MAX_UTTERANCE_CHARS`` of one transcript.
+
+    A recogniser that never hears a pause (a long monologue, a stuck stream)
+    can return one transcript of any length; typed chat keeps only the first
+    ``MAX_UTTERANCE_CHARS`` characters of a line, and so does the voice. The person is told, in
+    a notice, that the rest was not used; words of harm in the rest still get
+    the crisis pointer (see ``chat.Capped.text``).
+    """
+
+    def __init__(
+        self, assistant: Assistant, emit: Callable[[LoopEvent], None], clock: Callable[[], float]
+    ) -> None:
+        self.assistant = assistant
+        self._emit = emit
+        self._clock = clock
+
+    def handle(self, utterance: Utterance) -> Handled:
+        said = cap_utterance(utterance.text)
+        if not said.cut:
+            return self.assistant.handle(utterance)
+        self._emit(Notice(round(self._clock(), 3), said.notice or ""))
+        return self.assistant.handle(
+            Utterance(said.text, source=utterance.source, confidence=utterance.confidence)
+        )
+
+    def announcements(self) -> list[str]:
+        return self.assistant.announcements()
+
+
 def _source(args: argparse.Namespace, settings: dict) -> Source:
     from voiceglimmer import mic
 
@@ -252,7 +286,8 @@ def run_command(args: argparse.Namespace, app: App) -> int:
         loop = Loop(
             source=source,
             sink=sink,
-            assistant=app.assistant,
+            # its clock is read only once the loop runs
+            assistant=CappedAssistant(app.assistant, emit, lambda: loop.stats.audio_seconds),
             recognizer=listeners.recognizer,
             engine=engine,
             emit=emit,
@@ -277,6 +312,9 @@ def run_command(args: argparse.Namespace, app: App) -> int:
             )
         if getattr(source, "warning", None):
             emit(Notice(0.0, source.warning))  # e.g. a WAV file cut short
+        if hasattr(source, "on_warning"):
+            # a named pipe only finds out as it ends that it was cut short or too long
+            source.on_warning = lambda message: emit(Notice(round(engine.clock(), 3), message))
         if not args.json and not args.input:
             print(DISCLAIMER, file=sys.stderr)
         loop.run()

@@ -12,12 +12,13 @@ the device's own buffer goes too.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import soxr
@@ -44,6 +45,25 @@ STALL_SECONDS = 2.0
 DEVICE_LATENCY = 0.05
 
 
+def _open_private(path: Path) -> BinaryIO:
+    """Open ``path`` for writing as an owner-only file: what was spoken is glimmers.
+
+    A new file is created 0600 (whatever the umask); an existing regular file
+    of ours is narrowed to 0600 before anything is written into it. Anything
+    else (``/dev/null``, a pipe) is written to as it is and never chmod-ed: its
+    permissions belong to the system, not to this recording.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class WavSink:
     """16-bit mono WAV output, written as it comes; the header is finished by ``close``."""
 
@@ -52,7 +72,7 @@ class WavSink:
         self.rate = rate
         self._odd = b""
         try:
-            self._file = self.path.open("wb")
+            self._file = _open_private(self.path)
         except OSError as exc:
             raise AudioError(f"Can't write {self.path}: {exc.strerror or exc}.") from None
         self._wav: wave.Wave_write | None = wave.open(self._file, "wb")  # noqa: SIM115

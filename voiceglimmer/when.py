@@ -757,17 +757,35 @@ def _iso_moment(m: re.Match[str], now: datetime, phrase: str) -> datetime:
         raise WhenError(
             f"'{_quote(phrase)}' isn't a real date and time. {_MOMENT_EXAMPLES}"
         ) from None
-    if not offset:
-        return _local(day_, clock, tz)
-    if offset.lower() == "z":
+    if offset and offset.lower() == "z":
         zone: tzinfo = UTC
-    else:
+    elif offset:
         digits = offset[1:].replace(":", "")
         delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
         if delta >= timedelta(hours=24):
             raise WhenError(f"'{_quote(phrase)}' has an impossible UTC offset. {_MOMENT_EXAMPLES}")
         zone = timezone(-delta if offset[0] == "-" else delta)
-    return datetime.combine(day_, clock, tzinfo=zone).astimezone(tz)
+    try:
+        if not offset:
+            return _local(day_, clock, tz)
+        return datetime.combine(day_, clock, tzinfo=zone).astimezone(tz)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it: no such moment
+        if year > now.year:
+            raise _future_error(phrase) from None
+        raise WhenError(
+            f"'{_quote(phrase)}' is too far back to be a glimmer's time. {_MOMENT_EXAMPLES}"
+        ) from None
+
+
+def _elapsed_before(now: datetime, elapsed: timedelta) -> datetime:
+    """The moment ``elapsed`` of real time before ``now``, in ``now``'s zone.
+
+    "An hour ago" is an hour that passed, not the wall clock moved back an hour:
+    Python subtracts on the wall clock within one tzinfo, which across a
+    daylight-saving change lands an hour off (or on a time that never existed).
+    So the arithmetic is done in UTC.
+    """
+    return (now.astimezone(UTC) - elapsed).astimezone(now.tzinfo)
 
 
 def _moment_from(phrase: str, now: datetime) -> datetime:
@@ -783,9 +801,9 @@ def _moment_from(phrase: str, now: datetime) -> datetime:
         return now
     if m := re.fullmatch(r"(?:about |around )?([0-9]{1,5}|an|a) (minute|min|hour|hr)s? ago", s):
         unit = timedelta(hours=1) if m[2] in ("hour", "hr") else timedelta(minutes=1)
-        return now - unit * _count(m[1])
+        return _elapsed_before(now, unit * _count(m[1]))
     if re.fullmatch(r"(?:about |around )?half an hour ago", s):
-        return now - timedelta(minutes=30)
+        return _elapsed_before(now, timedelta(minutes=30))
 
     # An explicit clock time somewhere in the phrase; the rest names the day.
     # Try every word position, so "nov 3 10 pm" can still find "10 pm" after "3 10 pm" fails.
@@ -837,7 +855,9 @@ def parse_moment(phrase: str, now: datetime) -> datetime:
         raise WhenError(
             f"I couldn't tell what time '{_quote(phrase)}' means. {_MOMENT_EXAMPLES}"
         ) from None
-    if result > now + _FUTURE_GRACE:
+    # Compared as instants: within one tzinfo Python compares wall clocks, which
+    # across the autumn change would call 01:40 (summer) later than 01:31 (winter).
+    if result.timestamp() > now.timestamp() + _FUTURE_GRACE.total_seconds():
         spoken = f"{say_day(result.date(), now.date())} at {result:%H:%M}"
         raise WhenError(
             f"'{_quote(phrase)}' is in the future ({spoken}). Glimmers can only be logged once "
