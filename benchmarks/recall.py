@@ -74,7 +74,7 @@ def glimmers(size: int, seed: int = 2026) -> Iterator[tuple[str, float, str, str
 
 def cached_journal(size: int) -> Path:
     """The journal file for ``size`` glimmers, built once per schema and generator."""
-    from voiceglimmer.journal import Journal
+    from voiceglimmer.store.journal import Journal
 
     folder = cache_root()
     probe = folder / "schema-probe.sqlite3"

@@ -79,8 +79,8 @@ def _speech(ctx: Context, engine: str, sentences: tuple[str, ...], name: str) ->
 
 def _decode(recognizer: Any, wav: Path) -> tuple[float, float, float]:
     """(CPU RTF, wall RTF, audio seconds) for one pass of ``recognizer`` over ``wav``."""
-    from voiceglimmer.audio import BLOCK_FRAMES
-    from voiceglimmer.mic import open_wav
+    from voiceglimmer.voice.audio import BLOCK_FRAMES
+    from voiceglimmer.voice.mic import open_wav
 
     cpu, audio = recognizer.cpu_seconds, recognizer.audio_seconds
     began = time.perf_counter()
@@ -95,7 +95,7 @@ def _decode(recognizer: Any, wav: Path) -> tuple[float, float, float]:
 
 
 def _figures(ctx: Context, lang: str, model: Any, wavs: tuple[Path, Path]) -> list[Figure]:
-    from voiceglimmer.asr import VoskRecognizer
+    from voiceglimmer.voice.asr import VoskRecognizer
 
     first, steady = [], []
     for _ in range(1 if ctx.quick else min(ctx.repeat, MAX_REPEATS)):
@@ -150,7 +150,7 @@ def run(ctx: Context) -> list[Figure]:
                 )
             ),
         ]
-    from voiceglimmer.asr import load_model
+    from voiceglimmer.voice.asr import load_model
 
     ctx.log(f"  recognition real-time factor (Vosk, {en_path.name}) ...")
     english = _figures(ctx, "en", load_model(en_path), _speech(ctx, "pyttsx3", ENGLISH, "en"))

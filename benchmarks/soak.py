@@ -37,7 +37,7 @@ full 10-minute feature buffer. The details show the highest RSS in each
 fifth of the soak, which is flat once memory has stopped growing.
 
 What was found (2,000 Vosk utterances, warm-up 300) and changed in
-``voiceglimmer.asr``:
+``voiceglimmer.voice.asr``:
 
 * With glibc left to itself, freed Kaldi blocks kept their pages, so RSS only
   ever went up, in steps at front-end restarts: 798.7 MB at 200 utterances,
@@ -162,7 +162,7 @@ class Segments:
         count: int,
         on_segment: Callable[[list[Line]], None],
     ) -> None:
-        from voiceglimmer.audio import RATE
+        from voiceglimmer.voice.audio import RATE
 
         self.rate = RATE
         self.files = files
@@ -173,8 +173,8 @@ class Segments:
         self._current: Any = None
 
     def read(self, frames: int) -> Any:
-        from voiceglimmer.audio import AudioChunk
-        from voiceglimmer.mic import open_wav
+        from voiceglimmer.voice.audio import AudioChunk
+        from voiceglimmer.voice.mic import open_wav
 
         while True:
             if self._current is None:
@@ -238,9 +238,9 @@ def soak(plan: Plan, work: Path) -> dict[str, Any]:
     """Run the loop over ``plan.utterances`` utterances; RSS samples and counts."""
     from voiceglimmer.app import open_assistant
     from voiceglimmer.events import Final, LoopEvent, Spoken
-    from voiceglimmer.loop import Loop, Settings
-    from voiceglimmer.snd import WavSink
-    from voiceglimmer.tts import Pyttsx3Engine
+    from voiceglimmer.voice.loop import Loop, Settings
+    from voiceglimmer.voice.speaker import WavSink
+    from voiceglimmer.voice.tts import Pyttsx3Engine
 
     engine = Pyttsx3Engine()
     voice = SpeechCache(engine if plan.kind == "double" else Pyttsx3Engine("ko"))
@@ -263,7 +263,7 @@ def soak(plan: Plan, work: Path) -> dict[str, Any]:
         label = "recogniser test double (tests/replay.py), English speech"
     else:
         from benchmarks.context import korean_model_path
-        from voiceglimmer.asr import VoskRecognizer, load_model
+        from voiceglimmer.voice.asr import VoskRecognizer, load_model
 
         answerer = SpokenRequests(assistant, [])
 
@@ -330,7 +330,7 @@ def soak(plan: Plan, work: Path) -> dict[str, Any]:
         "audio_hours": ended.audio_seconds / 3600,
         "wall_seconds": time.perf_counter() - began,
         "glimmers_saved": glimmers,
-        # how often the real recogniser was replaced (see voiceglimmer.asr.VoskRecognizer.reset)
+        # how often the real recogniser was replaced (voice.asr.VoskRecognizer.reset)
         **({"recogniser_renewals": recognizer.renewals} if hasattr(recognizer, "renewals") else {}),
         "decoding_cpu_seconds": round(getattr(recognizer, "cpu_seconds", 0.0), 1),
         "samples": samples,

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import soxr
 
-from voiceglimmer.audio import RATE
 from voiceglimmer.events import Final, Handled, LoopEvent, Utterance
+from voiceglimmer.voice.audio import RATE
 
 #: Everyday Korean sentences about small good moments ("the weather is nice today",
 #: "warm sunlight touched my face", ...): what a person might say, 1.5-3 s each.

@@ -91,7 +91,7 @@ def _plugins_in_process(ctx: Context) -> Figure:
     env = ctx.child_env(home=ctx.folder("plugins-home"))
     ctx.log("  plugin loading (fresh processes) ...")
     # The very first start parses every template; later ones read the parse back
-    # from the cache folder (voiceglimmer.intent.TemplateCache). The first is
+    # from the cache folder (voiceglimmer.dialog.understanding.TemplateCache). The first is
     # reported beside the figure, which is every later start.
     first = json.loads(ctx.python("-m", "benchmarks.startup", "--worker", env=env))
     rows = [

@@ -23,7 +23,7 @@ ENGINES = ("pyttsx3", "piper")
 def savoring_sentences(ctx: Context) -> list[tuple[str, str]]:
     """(sentence, pace) of one standard savoring script, in speaking order."""
     from voiceglimmer.app import open_assistant
-    from voiceglimmer.tts import split_sentences
+    from voiceglimmer.voice.tts import split_sentences
 
     def make() -> list[tuple[str, str]]:
         assistant = open_assistant(home=ctx.folder("synthesis-home"), clock=lambda: NOW, seed=5)

@@ -1,6 +1,6 @@
 """The insight plugin: "what's my streak?" and "what are my glimmers usually about?".
 
-Answers come from ``voiceglimmer.progress``, the same figures as ``stats`` and
+Answers come from ``voiceglimmer.store.progress``, the same figures as ``stats`` and
 the report, so what is heard and what is read never disagree. Replies are
 short and plain: a streak is a fact to hear, not a score to be praised or
 scolded for, and a lapsed streak is met with an easy way back in.
@@ -13,9 +13,9 @@ add a noticeable share to that start for questions most sessions never ask.
 from __future__ import annotations
 
 from voiceglimmer import hookimpl
+from voiceglimmer.dialog.assistant import Turn
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import Reply
-from voiceglimmer.handle import Turn
-from voiceglimmer.intent import Intent
 from voiceglimmer.wording import plural, spoken_list
 
 #: Above recall's 0 and 1, so these exact questions are never read as a recall.
@@ -50,8 +50,8 @@ def _on(day: str) -> str:
 
 
 def streak(turn: Turn) -> Reply:
-    from voiceglimmer.progress import daily_counts, streaks  # deferred: see the docstring
-    from voiceglimmer.when import say_day
+    from voiceglimmer.dialog.when import say_day
+    from voiceglimmer.store.progress import daily_counts, streaks  # deferred: see the docstring
 
     now = turn.now
     today = now.date()
@@ -97,7 +97,7 @@ def streak(turn: Turn) -> Reply:
 
 
 def themes(turn: Turn) -> Reply:
-    from voiceglimmer.progress import theme_counts  # deferred: see the module docstring
+    from voiceglimmer.store.progress import theme_counts  # deferred: see the module docstring
 
     counts = theme_counts(turn.journal, turn.now)
     data = {"themes": [{"tag": tag, "count": n} for tag, n in counts]}

@@ -11,12 +11,13 @@ import re
 from functools import cache
 
 from voiceglimmer import crisis, hookimpl
-from voiceglimmer.app import App, UserError
-from voiceglimmer.backup import forget_glimmer
+from voiceglimmer.app import App
+from voiceglimmer.dialog.assistant import Turn
+from voiceglimmer.dialog.understanding import Intent
+from voiceglimmer.errors import UserError
 from voiceglimmer.events import FollowUp, Reply
-from voiceglimmer.handle import Turn
-from voiceglimmer.intent import Intent
-from voiceglimmer.journal import JournalError, local_time
+from voiceglimmer.store.backup import forget_glimmer
+from voiceglimmer.store.journal import JournalError, local_time
 from voiceglimmer.wording import for_terminal, plural, quote, reflect
 
 NOTICED = "(noticed|had|found|spotted|caught|saw|felt|got|have|experienced)"
@@ -216,8 +217,8 @@ def register_intents(register):
 
 
 def log_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.journal import RANGE_WORDS, moment_problem
-    from voiceglimmer.when import WhenError, parse_moment
+    from voiceglimmer.dialog.when import WhenError, parse_moment
+    from voiceglimmer.store.journal import RANGE_WORDS, moment_problem
 
     text = " ".join(args.text).strip()
     if not text:

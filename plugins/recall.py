@@ -4,7 +4,7 @@ Replies are written to be listened to: a count first, natural dates, and at
 most a handful of glimmers read at once with an offer to go on, because a
 long list read aloud is hard to take in.
 
-``voiceglimmer.when`` (date phrases, a module of compiled patterns) is imported
+``voiceglimmer.dialog.when`` (date phrases, a module of compiled patterns) is imported
 by the handlers that use it, so a start that never recalls doesn't pay for it.
 """
 
@@ -15,14 +15,14 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from voiceglimmer import crisis, hookimpl
+from voiceglimmer.dialog.assistant import LOOK_BACK, Turn
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import FollowUp, Glimmer, Reply
-from voiceglimmer.handle import LOOK_BACK, Turn
-from voiceglimmer.intent import Intent
-from voiceglimmer.journal import local_time
+from voiceglimmer.store.journal import local_time
 from voiceglimmer.wording import plural, reflect, spoken_list
 
 if TYPE_CHECKING:
-    from voiceglimmer.when import Span
+    from voiceglimmer.dialog.when import Span
 
 BATCH = 5
 NOTE = "(have|notice|noticed|log|logged|note|noted|save|saved|find|found|get|catch|had)"
@@ -71,7 +71,7 @@ LATEST_TEMPLATES = [
 
 
 def _when(turn: Turn) -> Span | Reply:
-    from voiceglimmer.when import WhenError, parse_span  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import WhenError, parse_span  # deferred: see the module docstring
 
     try:
         return parse_span(turn.slots["when"], turn.now)
@@ -81,7 +81,7 @@ def _when(turn: Turn) -> Span | Reply:
 
 def _on_day(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'on Monday', 'on Monday the 3rd of November'."""
-    from voiceglimmer.when import say_day  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import say_day  # deferred: see the module docstring
 
     day = say_day(local_time(glimmer.created_at, turn.now.tzinfo).date(), turn.now.date())
     return day if day in ("today", "yesterday") else f"on {day}"

@@ -6,7 +6,7 @@ lets it land a second time. A day with no glimmers gets one gentle question,
 not a lesson. Each step is one short question, and "no" or "skip" always
 moves on, so the reflection never feels like a form to fill in.
 
-Registered as the ``reflect`` plugin. ``voiceglimmer.when`` is imported where
+Registered as the ``reflect`` plugin. ``voiceglimmer.dialog.when`` is imported where
 today's glimmers are looked up, so starting the assistant doesn't pay for it.
 """
 
@@ -19,9 +19,9 @@ from functools import cache
 from voiceglimmer_plugins.savor_script import _forms
 
 from voiceglimmer import crisis, hookimpl
+from voiceglimmer.dialog.assistant import Turn, yes_or_no
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import FollowUp, Glimmer, Reply
-from voiceglimmer.handle import Turn, yes_or_no
-from voiceglimmer.intent import Intent
 from voiceglimmer.wording import plural, quote, reflect
 
 #: Read back at most this many of today's glimmers before "and N more".
@@ -95,7 +95,7 @@ def _cap(text: str) -> str:
 
 
 def _today(turn: Turn) -> list[Glimmer]:
-    from voiceglimmer.when import parse_span  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import parse_span  # deferred: see the module docstring
 
     span = parse_span("today", turn.now)
     return crisis.readable(turn.journal.between(span.start, span.end))

@@ -12,17 +12,17 @@ Words that may mean crisis never reach this plugin: the dialog answers them
 first (:mod:`voiceglimmer.crisis`) and points to real help instead, and an
 entry holding such words is never offered as a glimmer.
 
-Registered as the ``resourcing`` plugin. ``voiceglimmer.when`` is imported
+Registered as the ``resourcing`` plugin. ``voiceglimmer.dialog.when`` is imported
 where a day is named, so starting the assistant doesn't pay for it.
 """
 
 from __future__ import annotations
 
 from voiceglimmer import crisis, hookimpl
+from voiceglimmer.dialog.assistant import LOOK_BACK, Turn
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
-from voiceglimmer.handle import LOOK_BACK, Turn
-from voiceglimmer.intent import Intent
-from voiceglimmer.journal import CalmRating, local_time
+from voiceglimmer.store.journal import CalmRating, local_time
 from voiceglimmer.wording import reflect
 
 #: A savoring "helped" when it ended at least this settled, or rose by this much.
@@ -116,7 +116,7 @@ def pick(turn: Turn) -> tuple[Glimmer | None, str]:
 
 def _noted(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'Monday', 'Thursday the 6th of August'."""
-    from voiceglimmer.when import say_day  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import say_day  # deferred: see the module docstring
 
     return say_day(local_time(glimmer.created_at, turn.now.tzinfo).date(), turn.now.date())
 

@@ -12,13 +12,13 @@ asks the journal which are due and says :func:`reminder_speech` for each::
         journal.mark_reminder_fired(reminder.id, now)
 
 Times are read from ordinary speech ("8am", "7:30", "nine in the evening",
-"half past seven") by :mod:`voiceglimmer.when`, the same reading the rest of
+"half past seven") by :mod:`voiceglimmer.dialog.when`, the same reading the rest of
 the app uses. A time without am or pm is read by its context ("every evening
 at 9" is 9 pm; a reflection at 9 is 9 pm; otherwise 1 to 6 are afternoon and
 7 to 12 morning or noon), and the reply always says the time back with am or
 pm so a wrong guess is heard at once.
 
-``voiceglimmer.when`` is imported by the handlers that read times, so a start
+``voiceglimmer.dialog.when`` is imported by the handlers that read times, so a start
 that sets no reminder doesn't pay for it.
 
 Registered as the ``rituals`` plugin; adds the
@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from datetime import time
 
 from voiceglimmer import hookimpl
-from voiceglimmer.app import App, UserError
+from voiceglimmer.app import App
+from voiceglimmer.dialog.assistant import Turn
+from voiceglimmer.dialog.understanding import Intent
+from voiceglimmer.errors import UserError
 from voiceglimmer.events import FollowUp, Reply
-from voiceglimmer.handle import Turn
-from voiceglimmer.intent import Intent
-from voiceglimmer.journal import WEEKDAYS, Journal, Reminder, days_of
+from voiceglimmer.store.journal import WEEKDAYS, Journal, Reminder, days_of
 from voiceglimmer.wording import for_terminal, plural, reflect, spoken_list
 
 #: What each kind of reminder is for, as said in a confirmation ("I'll remind you to ...").
@@ -114,7 +115,7 @@ class Request:
 def _time_said(text: str) -> str | None:
     """The words in ``text`` that say a time. A short answer or a name ("9", "the 8 one") has
     no "at" before its number, so that is tried as well."""
-    from voiceglimmer.when import find_clock  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import find_clock  # deferred: see the module docstring
 
     for candidate in (text, f"at {text}"):
         if span := find_clock(candidate):
@@ -125,7 +126,10 @@ def _time_said(text: str) -> str | None:
 def _reminder_time(phrase: str, context: str = "", kind: str = "") -> time:
     """``phrase`` as the time a reminder fires; ``context`` (the whole sentence) and ``kind``
     settle am or pm: a reflection is for the evening, and "at 3" is more likely tea than 3 am."""
-    from voiceglimmer.when import WhenError, parse_clock  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import (  # deferred: see the module docstring
+        WhenError,
+        parse_clock,
+    )
 
     try:
         clock = parse_clock(phrase, context, pm_hours=range(1, 13 if kind == "reflect" else 7))
@@ -179,7 +183,7 @@ _LEFTOVER = (  # joining words left at either end once the time and the days are
 
 def parse_request(text: str) -> Request:
     """A reminder from one sentence; ``at`` is None when no time was said."""
-    from voiceglimmer.when import find_clock  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import find_clock  # deferred: see the module docstring
 
     text = " ".join(text.replace("\u2019", "'").split())
     found = find_clock(text)
@@ -326,7 +330,10 @@ def list_reminders(turn: Turn) -> Reply:
 
 def matching(journal: Journal, which: str) -> list[Reminder]:
     """The reminders ``which`` describes: "the 8am one", "number 2", "the reflection one"."""
-    from voiceglimmer.when import WhenError, parse_clock  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import (  # deferred: see the module docstring
+        WhenError,
+        parse_clock,
+    )
 
     reminders = journal.reminders()
     text = which.lower()

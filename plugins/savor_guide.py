@@ -25,9 +25,9 @@ from pathlib import Path
 from voiceglimmer_plugins.savor_script import build_script
 
 from voiceglimmer import crisis, hookimpl
+from voiceglimmer.dialog.assistant import LOOK_BACK, Turn, yes_or_no
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
-from voiceglimmer.handle import LOOK_BACK, Turn, yes_or_no
-from voiceglimmer.intent import Intent
 from voiceglimmer.wording import quote, reflect
 
 LENGTHS = {
@@ -190,9 +190,9 @@ def is_skip(text: str) -> bool:
 def _config_calm_check(journal_path: Path) -> bool:
     """``calm_check`` from config.toml: beside the journal (VOICEGLIMMER_HOME) or in
     the config folder; False when unset or unreadable (the CLI reports a bad file)."""
-    from voiceglimmer import config
-    from voiceglimmer.app import UserError
-    from voiceglimmer.home import Home
+    from voiceglimmer.errors import UserError
+    from voiceglimmer.store import config
+    from voiceglimmer.store.home import Home
 
     for folder in (journal_path.parent, Home.locate().config):
         if (folder / "config.toml").exists():

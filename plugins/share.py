@@ -16,11 +16,11 @@ from datetime import date
 from pathlib import Path
 
 from voiceglimmer import hookimpl
+from voiceglimmer.dialog.assistant import Turn
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import Glimmer, Reply
-from voiceglimmer.handle import Turn
-from voiceglimmer.intent import Intent
-from voiceglimmer.journal import local_time
-from voiceglimmer.safefile import write_private
+from voiceglimmer.store.journal import local_time
+from voiceglimmer.store.safefile import write_private
 
 FOLDER = "shared"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from voiceglimmer_plugins.savor_script import SENSES, _words, explain_senses, keyword_evidence
 
 from voiceglimmer import hookimpl
+from voiceglimmer.dialog.assistant import Turn
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.events import Glimmer, Reply
-from voiceglimmer.handle import Turn
-from voiceglimmer.intent import Intent
-from voiceglimmer.journal import Journal
+from voiceglimmer.store.journal import Journal
 from voiceglimmer.wording import quote, reflect, spoken_list
 
 #: What a glimmer can be about besides its senses: (words that name the theme,

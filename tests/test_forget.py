@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import NOW
 from tests.test_backup import backups_in, in_terminal
-from voiceglimmer import backup
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.store import backup
 
 MARK = "Quokkaberry"
 # What FTS5's porter stemmer keeps of it ("quokkaberri"), and the word itself.

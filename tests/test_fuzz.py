@@ -25,10 +25,10 @@ import pytest
 from tests.conftest import NOW
 from voiceglimmer import hookimpl
 from voiceglimmer.app import open_assistant
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.dialog.understanding import clean_utterance
 from voiceglimmer.events import Glimmer, Handled
-from voiceglimmer.handle import Assistant
-from voiceglimmer.intent import clean_utterance
-from voiceglimmer.journal import Journal
+from voiceglimmer.store.journal import Journal
 
 SEED = 20261124
 #: The journal drops NUL characters (SQLite's text functions stop at them).

@@ -33,15 +33,15 @@ from tests.conftest import NOW, ZONE
 from tests.replay import Line, replay_loop
 from tests.speech import Recording
 from voiceglimmer.app import open_assistant
-from voiceglimmer.audio import RATE, AudioError
-from voiceglimmer.chat import HEAD_BYTES, MAX_UTTERANCE_CHARS, cap_utterance, read_line
+from voiceglimmer.commands.chat import HEAD_BYTES, MAX_UTTERANCE_CHARS, cap_utterance, read_line
+from voiceglimmer.commands.run import CappedAssistant
 from voiceglimmer.events import LoopEvent
-from voiceglimmer.journal import Journal
-from voiceglimmer.loop import Settings
-from voiceglimmer.mic import MAX_RATE, MAX_WAV_SECONDS, MIN_RATE, open_wav
-from voiceglimmer.run import CappedAssistant
-from voiceglimmer.snd import WavSink
-from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.store.journal import Journal
+from voiceglimmer.voice.audio import RATE, AudioError
+from voiceglimmer.voice.loop import Settings
+from voiceglimmer.voice.mic import MAX_RATE, MAX_WAV_SECONDS, MIN_RATE, open_wav
+from voiceglimmer.voice.speaker import WavSink
+from voiceglimmer.voice.tts import Pyttsx3Engine
 
 KOREAN = "오늘 날씨가 좋네요"  # "the weather is nice today"
 FOUR_HOURS = MAX_WAV_SECONDS * RATE  # frames of 16 kHz audio read at most

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import NOW
 from tests.test_report import SAMPLE, expected
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 STREAK_QUESTIONS = [
     "what's my streak",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.conftest import NOW
-from voiceglimmer.journal import MIGRATIONS, Journal, JournalError
+from voiceglimmer.store.journal import MIGRATIONS, Journal, JournalError
 
 
 @pytest.fixture

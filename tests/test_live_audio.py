@@ -20,10 +20,10 @@ import pytest
 from tests.conftest import NOW
 from tests.replay import WAKE, replay_loop
 from tests.speech import Recording, silences
-from voiceglimmer.audio import AudioChunk
-from voiceglimmer.mic import Microphone
-from voiceglimmer.snd import Speaker
-from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.voice.audio import AudioChunk
+from voiceglimmer.voice.mic import Microphone
+from voiceglimmer.voice.speaker import Speaker
+from voiceglimmer.voice.tts import Pyttsx3Engine
 
 pytest_plugins = ["pulse"]
 

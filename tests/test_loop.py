@@ -17,12 +17,12 @@ import pytest
 from tests.conftest import NOW
 from tests.replay import WAKE, replay_loop
 from tests.speech import Recording, read_wav, silences
+from voiceglimmer.dialog.assistant import Assistant
 from voiceglimmer.events import LoopEvent
-from voiceglimmer.handle import Assistant
-from voiceglimmer.loop import Settings
-from voiceglimmer.mic import open_wav
-from voiceglimmer.snd import WavSink
-from voiceglimmer.tts import Pyttsx3Engine
+from voiceglimmer.voice.loop import Settings
+from voiceglimmer.voice.mic import open_wav
+from voiceglimmer.voice.speaker import WavSink
+from voiceglimmer.voice.tts import Pyttsx3Engine
 
 
 @dataclass

@@ -24,10 +24,12 @@ from pathlib import Path
 import pytest
 import vosk
 
-from voiceglimmer import models
-from voiceglimmer.app import App, UserError
-from voiceglimmer.home import Home
-from voiceglimmer.models import (
+from voiceglimmer.app import App
+from voiceglimmer.commands import models as model_commands
+from voiceglimmer.errors import UserError
+from voiceglimmer.store.home import Home
+from voiceglimmer.voice import speech_models as models
+from voiceglimmer.voice.speech_models import (
     Catalog,
     CatalogEntry,
     InvalidModel,
@@ -167,7 +169,7 @@ def closed_port() -> int:
 def run_cli(app: App, *argv: str) -> int:
     """The models commands as cli.main runs them (a fresh parser, then func(args, app))."""
     parser = argparse.ArgumentParser(prog="voiceglimmer")
-    models.add_commands(parser.add_subparsers(dest="command"))
+    model_commands.add_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(list(argv))
     return args.func(args, app)
 

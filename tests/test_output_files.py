@@ -127,7 +127,7 @@ INTERRUPTED = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from voiceglimmer.safefile import write_private
+    from voiceglimmer.store.safefile import write_private
     try:
         write_private(Path(sys.argv[1]), b"glimmer " * (96 << 17))  # 96 MB to write and fsync
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ import pytest
 EXITS = """
 import sys
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 
 def leave(turn):

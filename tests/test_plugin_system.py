@@ -15,7 +15,7 @@ from voiceglimmer.app import open_assistant
 
 GRATITUDE = """
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 
 def thanks(turn):
@@ -105,7 +105,7 @@ BROKEN = {
     "import_error": "import no_such_module_anywhere\n",
     "raises": """
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 def boom(turn):
     raise RuntimeError("kaboom")
@@ -116,7 +116,7 @@ def register_intents(register):
 """,
     "garbage": """
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 @hookimpl
 def register_intents(register):
@@ -132,7 +132,7 @@ def register_intents(register):
 """,
     "bad_template": """
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 @hookimpl
 def register_intents(register):
@@ -178,7 +178,7 @@ def test_broken_plugins_are_reported_once_and_the_rest_works(broken_dir, cli) ->
 def test_broken_plugins_through_the_python_api(broken_dir, home) -> None:
     problems = []
     from voiceglimmer.app import App
-    from voiceglimmer.home import Home
+    from voiceglimmer.store.home import Home
 
     app = App(home=Home(home, home), plugin_dirs=[broken_dir], on_problem=problems.append)
     handled = app.assistant.handle("explode")
@@ -190,7 +190,7 @@ def test_broken_plugins_through_the_python_api(broken_dir, home) -> None:
 
 def test_priority_decides_between_plugins_that_claim_the_same_words(home) -> None:
     from voiceglimmer import hookimpl
-    from voiceglimmer.intent import Intent
+    from voiceglimmer.dialog.understanding import Intent
 
     def make(name: str, priority: int):
         class P:
@@ -325,7 +325,7 @@ def test_call_each_contains_exits_and_output_through_the_python_api(
     home, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from voiceglimmer import hookimpl
-    from voiceglimmer.plugins import contained_output, load
+    from voiceglimmer.dialog.plugin_manager import contained_output, load
 
     class Leaver:
         @hookimpl

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import NOW
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 
 def seed(assistant: Assistant, *entries: tuple[float, str]) -> None:
@@ -51,7 +51,7 @@ def test_glimmer_saved_hook_fires_with_the_committed_glimmer(home, clock) -> Non
         @hookimpl
         def glimmer_saved(self, glimmer, journal):
             # the glimmer is already readable from a separate connection
-            from voiceglimmer.journal import Journal
+            from voiceglimmer.store.journal import Journal
 
             other = Journal(journal.path)
             seen.append((glimmer.text, other.get(glimmer.id) is not None))

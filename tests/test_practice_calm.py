@@ -9,7 +9,7 @@ from voiceglimmer_plugins.savor_guide import ASK_AFTER, ASK_BEFORE, read_rating
 
 from tests.conftest import NOW
 from voiceglimmer.app import open_assistant
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 
 @pytest.mark.parametrize(
@@ -107,9 +107,9 @@ def test_switched_by_voice_and_the_voice_wins(assistant: Assistant, home: Path) 
 
 
 def test_the_config_key_is_a_known_setting(home: Path) -> None:
-    from voiceglimmer import config
-    from voiceglimmer.app import UserError
-    from voiceglimmer.home import Home
+    from voiceglimmer.errors import UserError
+    from voiceglimmer.store import config
+    from voiceglimmer.store.home import Home
 
     _calm_on(home)
     assert config.load(Home(data=home, config=home))["calm_check"] is True

@@ -17,8 +17,8 @@ from tests.conftest import NOW
 from voiceglimmer import hookimpl
 from voiceglimmer.app import open_assistant
 from voiceglimmer.crisis import PHRASES, crisis_phrase, is_crisis
-from voiceglimmer.handle import Assistant
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.dialog.understanding import Intent
 
 
 def _spoken_forms(phrase: str) -> list[str]:

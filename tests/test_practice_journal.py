@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import NOW
 from tests.practice_data import GLIMMERS, months_export
-from voiceglimmer.journal import Journal, JournalError
+from voiceglimmer.store.journal import Journal, JournalError
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_a_bad_new_section_imports_nothing(journal: Journal, change, message: st
 def test_the_new_tables_reach_a_schema_1_journal(tmp_path) -> None:
     import sqlite3
 
-    from voiceglimmer.journal import MIGRATIONS
+    from voiceglimmer.store.journal import MIGRATIONS
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:

@@ -11,8 +11,8 @@ from voiceglimmer_plugins.reflect import FIND_ONE, NOTE_OFFER, match_answer
 from tests.conftest import NOW
 from tests.practice_data import glimmer_id, months  # noqa: F401 (fixture)
 from voiceglimmer.app import open_assistant
+from voiceglimmer.dialog.assistant import Assistant
 from voiceglimmer.events import Glimmer
-from voiceglimmer.handle import Assistant
 
 
 def _g(n: int, text: str) -> Glimmer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.practice_data import glimmer_id, months, months_export  # noqa: F401 (fixture)
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 
 def test_the_best_rated_glimmer_is_offered_then_savored(assistant: Assistant) -> None:

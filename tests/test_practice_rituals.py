@@ -9,8 +9,8 @@ from voiceglimmer_plugins.rituals import parse_request, reminder_speech, say_tim
 
 from tests.conftest import NOW
 from tests.practice_data import months  # noqa: F401 (fixture)
-from voiceglimmer.handle import Assistant
-from voiceglimmer.journal import Reminder
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.store.journal import Reminder
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_reminders_are_read_from_speech(said, kind, at, days, message) -> None:
 @pytest.mark.parametrize(
     ("said", "at", "message"),
     [
-        # any minutes, as voiceglimmer.when reads them for backfilled glimmers
+        # any minutes, as voiceglimmer.dialog.when reads them for backfilled glimmers
         ("remind me to stretch at seven twenty", "07:20", "stretch"),
         ("remind me at twenty one fifteen to stretch", "21:15", "stretch"),
         ("remind me to stretch at 7 30 pm", "19:30", "stretch"),

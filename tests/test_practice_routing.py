@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 REFLECT, STEADY, THEMES, SCHEDULE, SHARE, SAVOR, CRISIS = (
     "reflect", "resourcing", "themes", "rituals", "share", "savor-guide", "crisis",

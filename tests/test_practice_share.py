@@ -9,7 +9,7 @@ from pathlib import Path
 from voiceglimmer_plugins.share import date_in_words, slug
 
 from tests.practice_data import months  # noqa: F401 (fixture)
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 
 def test_date_in_words_and_slugs() -> None:

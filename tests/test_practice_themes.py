@@ -6,7 +6,7 @@ import pytest
 from voiceglimmer_plugins.themes import infer, tag_untagged
 
 from tests.practice_data import GLIMMERS, glimmer_id, months  # noqa: F401 (fixture)
-from voiceglimmer.handle import Assistant
+from voiceglimmer.dialog.assistant import Assistant
 
 
 @pytest.mark.parametrize(

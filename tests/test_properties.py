@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from tests.conftest import NOW
 from voiceglimmer.app import open_assistant
 from voiceglimmer.crisis import is_crisis
-from voiceglimmer.handle import Assistant, yes_or_no
-from voiceglimmer.intent import Match, clean_utterance
-from voiceglimmer.when import WhenError, parse_moment, parse_span, say_day
+from voiceglimmer.dialog.assistant import Assistant, yes_or_no
+from voiceglimmer.dialog.understanding import Match, clean_utterance
+from voiceglimmer.dialog.when import WhenError, parse_moment, parse_span, say_day
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 #: Routing a sentence costs a few milliseconds per loaded intent.

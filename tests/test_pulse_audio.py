@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceglimmer import mic, snd
-from voiceglimmer.audio import RATE, AudioError
-from voiceglimmer.mic import Microphone, StreamSettings, list_devices, open_wav
-from voiceglimmer.snd import Speaker
+from voiceglimmer.voice import mic
+from voiceglimmer.voice import speaker as snd
+from voiceglimmer.voice.audio import RATE, AudioError
+from voiceglimmer.voice.mic import Microphone, StreamSettings, list_devices, open_wav
+from voiceglimmer.voice.speaker import Speaker
 
 pytest_plugins = ["pulse"]
 
@@ -117,7 +118,7 @@ def test_unknown_device_lists_what_there_is(pulse) -> None:
 
 
 def test_a_child_process_finds_the_server_from_the_env(pulse_server) -> None:
-    code = "from voiceglimmer import mic; mic.devices_command(None, None)"
+    code = "from voiceglimmer.commands import devices; devices.devices_command(None, None)"
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=pulse_server.child_env(),

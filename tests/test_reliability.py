@@ -196,7 +196,7 @@ def hook(event, args):
     if event == "socket.getaddrinfo":
         seen.append([event, repr(args)])
 sys.addaudithook(hook)
-from voiceglimmer.cli import main
+from voiceglimmer.commands.main import main
 try:
     code = main(sys.argv[1:])
 finally:
@@ -219,7 +219,7 @@ def offline(args: list[str], home: Path, tmp_path: Path, stdin: str | None = Non
 
 def test_the_text_and_file_audio_loops_run_with_no_network(tmp_path) -> None:
     from tests.speech import Recording
-    from voiceglimmer.tts import Pyttsx3Engine
+    from voiceglimmer.voice.tts import Pyttsx3Engine
 
     home = tmp_path / "home"
     session = (
@@ -257,7 +257,7 @@ SLOW_PLUGINS = {
     "sleepy": """
 import time
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 def hang(turn):
     time.sleep(60)

@@ -2,7 +2,7 @@
 
 The expected figures are worked out here from tests/data/sample_journal.json
 with plain Python (zoneinfo per glimmer, no SQL), so the SQL in
-``voiceglimmer.progress`` is checked by a second, independent method. The
+``voiceglimmer.store.progress`` is checked by a second, independent method. The
 report is then opened in a real headless Chromium, when it is installed.
 """
 
@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import NOW, ZONE
-from voiceglimmer import progress
-from voiceglimmer.journal import Journal
+from voiceglimmer.store import progress
+from voiceglimmer.store.journal import Journal
 
 SAMPLE = Path(__file__).parent / "data" / "sample_journal.json"
 TZ = ZoneInfo(ZONE)
@@ -545,7 +545,7 @@ def report_file(cli, sample, tmp_path: Path) -> Path:
 
 @needs_chromium
 def test_chromium_renders_the_report(report_file: Path, tmp_path: Path) -> None:
-    from voiceglimmer import report
+    from voiceglimmer.commands import report
 
     shot = tmp_path / "report.png"
     done = chromium(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voiceglimmer.handle import Assistant
-from voiceglimmer.intent import clean_utterance
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.dialog.understanding import clean_utterance
 
 LOG, SAVOR, RECALL = "log", "savor-guide", "recall"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from voiceglimmer.app import App, open_assistant
-from voiceglimmer.handle import Assistant
-from voiceglimmer.home import Home
-from voiceglimmer.intent import IntentRegistry
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.dialog.understanding import IntentRegistry
+from voiceglimmer.store.home import Home
 
 PLUGIN = """
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 
 @hookimpl

@@ -31,7 +31,7 @@ from tests.conftest import NOW, ZONE, Run
 PLUGIN = """
 import os
 from voiceglimmer import hookimpl
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.understanding import Intent
 
 os.makedirs({marker!r}, exist_ok=True)
 

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from voiceglimmer import plugins as plugin_system
-from voiceglimmer import tts
-from voiceglimmer.audio import Speech
+from voiceglimmer.dialog import plugin_manager as plugin_system
 from voiceglimmer.events import Reply, Segment
 from voiceglimmer.hookspecs import hookimpl
-from voiceglimmer.tts import (
+from voiceglimmer.voice import tts
+from voiceglimmer.voice.audio import Speech
+from voiceglimmer.voice.tts import (
     PiperEngine,
     Pyttsx3Engine,
     SpeechEngine,

@@ -1,4 +1,4 @@
-"""Tests for voiceglimmer.when: spoken/typed date phrases resolved in local time."""
+"""Tests for voiceglimmer.dialog.when: spoken/typed date phrases resolved in local time."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceglimmer.when import (
+from voiceglimmer.dialog.when import (
     Clock,
     Span,
     WhenError,

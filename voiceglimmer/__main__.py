@@ -1,3 +1,3 @@
-from voiceglimmer.cli import main
+from voiceglimmer.commands.main import main
 
 raise SystemExit(main())

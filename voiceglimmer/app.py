@@ -15,15 +15,12 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from voiceglimmer import clock
-from voiceglimmer.handle import Assistant
-from voiceglimmer.home import Home, HomeError
-from voiceglimmer.journal import Journal
-from voiceglimmer.plugins import Plugins, Problem, load
-
-
-class UserError(Exception):
-    """A problem the person can fix; the CLI prints it without a traceback."""
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.dialog.plugin_manager import Plugins, Problem, load
+from voiceglimmer.errors import UserError
+from voiceglimmer.store import clock
+from voiceglimmer.store.home import Home, HomeError
+from voiceglimmer.store.journal import Journal
 
 
 def warn(problem: Problem) -> None:
@@ -56,7 +53,7 @@ class App:
     def journal(self) -> Journal:
         """The journal, opened once; also where the person hears (once per process) that
         their home, config or journal can be read or changed by other users."""
-        from voiceglimmer.backup import open_journal  # backup imports this module
+        from voiceglimmer.store.backup import open_journal  # backup imports this module
 
         try:
             self.home.ensure()
@@ -68,7 +65,7 @@ class App:
 
     @cached_property
     def assistant(self) -> Assistant:
-        from voiceglimmer import config
+        from voiceglimmer.store import config
 
         timeout = config.load(self.home).get("plugin_timeout", 5.0)
         return Assistant(

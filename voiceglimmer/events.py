@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
-    from voiceglimmer.handle import Turn
+    from voiceglimmer.dialog.assistant import Turn
 
 Source = Literal["typed", "voice", "imported"]
 Pace = Literal["normal", "slow"]

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from voiceglimmer.dialog.understanding import Intent
     from voiceglimmer.events import Glimmer, Savoring
-    from voiceglimmer.intent import Intent
-    from voiceglimmer.journal import Journal
-    from voiceglimmer.tts import SpeechEngine
+    from voiceglimmer.store.journal import Journal
+    from voiceglimmer.voice.tts import SpeechEngine
 
 hookspec = pluggy.HookspecMarker("voiceglimmer")
 hookimpl = pluggy.HookimplMarker("voiceglimmer")

@@ -21,8 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from voiceglimmer.asr import Recognizer, Transcript
-from voiceglimmer.audio import RATE, SAMPLE_WIDTH, AudioChunk, Sink, Source
+from voiceglimmer.dialog.assistant import Assistant
 from voiceglimmer.events import (
     Announced,
     Ended,
@@ -38,9 +37,10 @@ from voiceglimmer.events import (
     Utterance,
     Wake,
 )
-from voiceglimmer.handle import Assistant
-from voiceglimmer.tts import SpeechEngine, split_sentences
-from voiceglimmer.wake import STOP_PHRASES, Detector, strip_phrase
+from voiceglimmer.voice.asr import Recognizer, Transcript
+from voiceglimmer.voice.audio import RATE, SAMPLE_WIDTH, AudioChunk, Sink, Source
+from voiceglimmer.voice.tts import SpeechEngine, split_sentences
+from voiceglimmer.voice.wake import STOP_PHRASES, Detector, strip_phrase
 
 Emit = Callable[[LoopEvent], None]
 

@@ -16,8 +16,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from voiceglimmer import clock, crisis
-from voiceglimmer.deadline import HandlerTimeout, deadline
+from voiceglimmer import crisis
+from voiceglimmer.dialog.deadline import HandlerTimeout, deadline
+from voiceglimmer.dialog.plugin_manager import PLUGIN_FAILURES, Plugins, contained_output
+from voiceglimmer.dialog.understanding import (
+    Intent,
+    IntentRegistry,
+    Match,
+    TemplateCache,
+    clean_utterance,
+)
 from voiceglimmer.events import (
     FollowUp,
     Glimmer,
@@ -28,9 +36,8 @@ from voiceglimmer.events import (
     Source,
     Utterance,
 )
-from voiceglimmer.intent import Intent, IntentRegistry, Match, TemplateCache, clean_utterance
-from voiceglimmer.journal import Journal, JournalWriteError
-from voiceglimmer.plugins import PLUGIN_FAILURES, Plugins, contained_output
+from voiceglimmer.store import clock
+from voiceglimmer.store.journal import Journal, JournalWriteError
 
 #: An intent at least this high is answered even while a question is pending.
 URGENT_PRIORITY = 1000

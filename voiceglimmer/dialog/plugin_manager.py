@@ -31,8 +31,8 @@ from typing import Any
 import pluggy
 
 from voiceglimmer import hookspecs
-from voiceglimmer.deadline import HandlerTimeout, deadline
-from voiceglimmer.home import untrusted, untrusted_folder
+from voiceglimmer.dialog.deadline import HandlerTimeout, deadline
+from voiceglimmer.store.home import untrusted, untrusted_folder
 
 ENTRY_POINT_GROUP = "voiceglimmer"
 

@@ -23,8 +23,8 @@ from typing import Any, BinaryIO
 import numpy as np
 import soxr
 
-from voiceglimmer.audio import RATE, SAMPLE_WIDTH, AudioError
-from voiceglimmer.mic import (
+from voiceglimmer.voice.audio import RATE, SAMPLE_WIDTH, AudioError
+from voiceglimmer.voice.mic import (
     Device,
     StreamSettings,
     devices_hint,

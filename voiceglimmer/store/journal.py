@@ -24,8 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from voiceglimmer import clock, crisis
+from voiceglimmer import crisis
 from voiceglimmer.events import Glimmer, Savoring, Source
+from voiceglimmer.store import clock
 
 SOURCES: tuple[Source, ...] = ("typed", "voice", "imported")
 EXPORT_FORMAT = "voiceglimmer-journal"

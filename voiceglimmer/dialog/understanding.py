@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from hassil import Intents
     from hassil.intents import SlotList
 
+    from voiceglimmer.dialog.assistant import Turn
     from voiceglimmer.events import Reply
-    from voiceglimmer.handle import Turn
 
 Handler = Callable[["Turn"], "Reply | str | None"]
 #: A slot is free text (WILDCARD) or one of a list of words, each mapped to a value.
@@ -282,7 +282,7 @@ class TemplateCache:
         nothing can be swapped in between the check and the read.
         """
         assert self.path is not None
-        from voiceglimmer.home import untrusted, warn_once
+        from voiceglimmer.store.home import untrusted, warn_once
 
         cloexec = getattr(os, "O_CLOEXEC", 0)
         folder = self.path.parent

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from voiceglimmer.app import UserError
-from voiceglimmer.audio import RATE, AudioChunk
+from voiceglimmer.errors import UserError
+from voiceglimmer.voice.audio import RATE, AudioChunk
 
 
 @dataclass(frozen=True)

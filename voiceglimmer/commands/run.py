@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from voiceglimmer import config
-from voiceglimmer.app import App, UserError
-from voiceglimmer.audio import AudioError, Sink, Source, Speech
-from voiceglimmer.chat import cap_utterance
+from voiceglimmer.app import App
+from voiceglimmer.commands.chat import cap_utterance
+from voiceglimmer.errors import UserError
 from voiceglimmer.events import (
     Ended,
     Final,
@@ -37,13 +36,15 @@ from voiceglimmer.events import (
     Utterance,
     Wake,
 )
+from voiceglimmer.store import config
+from voiceglimmer.voice.audio import AudioError, Sink, Source, Speech
 from voiceglimmer.wording import for_terminal
 
 if TYPE_CHECKING:
-    from voiceglimmer.asr import VoskRecognizer
-    from voiceglimmer.handle import Assistant
-    from voiceglimmer.tts import SpeechEngine
-    from voiceglimmer.wake import PhraseDetector
+    from voiceglimmer.dialog.assistant import Assistant
+    from voiceglimmer.voice.asr import VoskRecognizer
+    from voiceglimmer.voice.tts import SpeechEngine
+    from voiceglimmer.voice.wake import PhraseDetector
 
 DISCLAIMER = (
     "voiceglimmer is a practice companion, not therapy or medical advice. "
@@ -201,7 +202,7 @@ class CappedAssistant:
 
 
 def _source(args: argparse.Namespace, settings: dict) -> Source:
-    from voiceglimmer import mic
+    from voiceglimmer.voice import mic
 
     if args.input == "-":
         return mic.StdinSource()
@@ -211,7 +212,7 @@ def _source(args: argparse.Namespace, settings: dict) -> Source:
 
 
 def _sink(args: argparse.Namespace, settings: dict, rate: int) -> Sink:
-    from voiceglimmer import snd
+    from voiceglimmer.voice import speaker as snd
 
     if args.output:
         return snd.WavSink(args.output, rate)
@@ -232,8 +233,8 @@ class _Listeners:
 def _listen_with(path: Path, wake_phrase: str | None) -> _Listeners:
     """Load the model and build the recognisers: the slow part of start-up, almost all
     in C (Vosk releases the GIL), so ``run_command`` does it on a worker thread."""
-    from voiceglimmer.asr import ModelError, VoskRecognizer, load_model
-    from voiceglimmer.wake import STOP_PHRASES, PhraseDetector
+    from voiceglimmer.voice.asr import ModelError, VoskRecognizer, load_model
+    from voiceglimmer.voice.wake import STOP_PHRASES, PhraseDetector
 
     began = time.perf_counter()
     model = load_model(path)
@@ -249,9 +250,10 @@ def _listen_with(path: Path, wake_phrase: str | None) -> _Listeners:
 def run_command(args: argparse.Namespace, app: App) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    from voiceglimmer import models, tts
-    from voiceglimmer.loop import Loop, Settings
-    from voiceglimmer.wake import DEFAULT_PHRASE
+    from voiceglimmer.voice import speech_models as models
+    from voiceglimmer.voice import tts
+    from voiceglimmer.voice.loop import Loop, Settings
+    from voiceglimmer.voice.wake import DEFAULT_PHRASE
 
     settings = config.load(app.home)
     emit = json_reporter(sys.stdout) if args.json else terminal_reporter(sys.stdout, sys.stderr)

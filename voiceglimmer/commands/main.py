@@ -14,13 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voiceglimmer import __version__
-from voiceglimmer.app import App, UserError
-from voiceglimmer.home import HomeError, warn_once
-from voiceglimmer.journal import JournalError
+from voiceglimmer.app import App
+from voiceglimmer.errors import UserError
+from voiceglimmer.store.home import HomeError, warn_once
+from voiceglimmer.store.journal import JournalError
 
 
 def build_parser(app: App) -> argparse.ArgumentParser:
-    from voiceglimmer import backup, chat, mic, models, plugins_cli, records, report, run
+    from voiceglimmer.commands import backup, chat, devices, models, records, report, run
+    from voiceglimmer.commands import plugins as plugins_cli
 
     parser = argparse.ArgumentParser(
         prog="voiceglimmer",
@@ -35,7 +37,7 @@ def build_parser(app: App) -> argparse.ArgumentParser:
     report.add_commands(sub)
     plugins_cli.add_commands(sub)
     models.add_commands(sub)
-    mic.add_commands(sub)
+    devices.add_commands(sub)
     for plugin, _ in app.plugins.call_each("register_commands", subparsers=sub):
         del plugin
     return parser
@@ -46,7 +48,7 @@ def _plugins_dirs(argv: Sequence[str]) -> tuple[list[Path], list[str]]:
 
     A folder that isn't there is named in a warning (a typo would otherwise load
     nothing in silence); whether the files in one may run is the plugin loader's
-    call (voiceglimmer.plugins refuses folders and files others can write).
+    call (voiceglimmer.dialog.plugin_manager refuses folders and files others can write).
     """
     dirs: list[Path] = []
     rest: list[str] = []
@@ -87,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"voiceglimmer: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:  # damage that only showed up mid-session
-        from voiceglimmer.backup import damaged_message
+        from voiceglimmer.store.backup import damaged_message
 
         home = app.home
         message = damaged_message(home.journal, home.data / "backups", str(exc), app.clock())

@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from voiceglimmer.journal import EARLIEST, EARLIEST_TS, USABLE_SECONDS_SQL, Journal, local_time
+from voiceglimmer.store.journal import (
+    EARLIEST,
+    EARLIEST_TS,
+    USABLE_SECONDS_SQL,
+    Journal,
+    local_time,
+)
 
 __all__ = [
     "Calm",

@@ -11,7 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from voiceglimmer.app import App, UserError
+from voiceglimmer.app import App
+from voiceglimmer.errors import UserError
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -116,8 +117,8 @@ _MODULE = '''\
 
 from voiceglimmer import hookimpl
 from voiceglimmer.events import Reply
-from voiceglimmer.handle import Turn
-from voiceglimmer.intent import Intent
+from voiceglimmer.dialog.assistant import Turn
+from voiceglimmer.dialog.understanding import Intent
 from voiceglimmer.wording import plural
 
 

@@ -29,11 +29,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from voiceglimmer.app import App, UserError
+from voiceglimmer.app import App
+from voiceglimmer.errors import UserError
 from voiceglimmer.wording import for_terminal, plural, quote
 
 if TYPE_CHECKING:
-    from voiceglimmer.progress import Calm, Favourite, MonthThemes, Progress, Streaks
+    from voiceglimmer.store.progress import Calm, Favourite, MonthThemes, Progress, Streaks
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 260
@@ -85,7 +86,7 @@ def _weeks(args: argparse.Namespace) -> int:
 
 
 def stats_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.progress import compute  # deferred: see the module docstring
+    from voiceglimmer.store.progress import compute  # deferred: see the module docstring
 
     progress = compute(app.journal, app.clock(), weeks=_weeks(args))
     if args.json:
@@ -96,8 +97,8 @@ def stats_command(args: argparse.Namespace, app: App) -> int:
 
 
 def report_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.progress import compute  # deferred: see the module docstring
-    from voiceglimmer.safefile import OutputError, check_target, write_private
+    from voiceglimmer.store.progress import compute  # deferred: see the module docstring
+    from voiceglimmer.store.safefile import OutputError, check_target, write_private
 
     weeks = _weeks(args)
     path: Path = (args.output or app.home.data / REPORT_NAME).expanduser()
@@ -142,7 +143,7 @@ def _minutes(seconds: float) -> str:
 
 def streak_words(s: Streaks, today: date) -> str:
     """The streak in a sentence, as the report and ``stats`` say it."""
-    from voiceglimmer.when import say_day  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import say_day  # deferred: see the module docstring
 
     if not s.longest:
         return "No practice days yet."
@@ -602,7 +603,7 @@ def calm_chart(p: Progress) -> str:
 
 
 def favourites_list(p: Progress) -> str:
-    from voiceglimmer.when import say_day  # deferred: see the module docstring
+    from voiceglimmer.dialog.when import say_day  # deferred: see the module docstring
 
     favs: list[Favourite] = p.favourites
     if not favs:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from voiceglimmer.asr import ModelError, VoskRecognizer, has_words
-from voiceglimmer.audio import AudioChunk
+from voiceglimmer.voice.asr import ModelError, VoskRecognizer, has_words
+from voiceglimmer.voice.audio import AudioChunk
 
 DEFAULT_PHRASE = "hey glimmer"
 STOP_PHRASES = ("stop", "stop please", "that's enough", "enough")

@@ -17,10 +17,12 @@ from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
-from voiceglimmer import crisis, safefile
-from voiceglimmer.app import App, UserError
+from voiceglimmer import crisis
+from voiceglimmer.app import App
+from voiceglimmer.errors import UserError
 from voiceglimmer.events import Glimmer
-from voiceglimmer.journal import JournalError, collector_paused, local_time
+from voiceglimmer.store import safefile
+from voiceglimmer.store.journal import JournalError, collector_paused, local_time
 from voiceglimmer.wording import for_terminal, plural
 
 
@@ -48,7 +50,7 @@ def _local(g: Glimmer, app: App) -> datetime:
 
 
 def list_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.when import WhenError, parse_span
+    from voiceglimmer.dialog.when import WhenError, parse_span
 
     journal = app.journal
     if args.search:
@@ -129,7 +131,7 @@ _C1 = re.compile("[\x7f-\x9f]")
 
 def write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read, atomically; refuse devices, pipes,
-    links and folders (see voiceglimmer.safefile). Raises UserError with the reason."""
+    links and folders (see voiceglimmer.store.safefile). Raises UserError with the reason."""
     try:
         safefile.write_private(path, text)
     except safefile.OutputError as exc:

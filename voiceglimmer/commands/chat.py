@@ -29,8 +29,8 @@ from typing import BinaryIO, TextIO
 
 from voiceglimmer import crisis
 from voiceglimmer.app import App
+from voiceglimmer.dialog.assistant import MAX_UTTERANCE_CHARS
 from voiceglimmer.events import Handled, Reply, Utterance
-from voiceglimmer.handle import MAX_UTTERANCE_CHARS
 from voiceglimmer.wording import for_terminal
 
 #: Bytes read from a piped line before the cap is surely reached (UTF-8 spends at most

@@ -18,8 +18,8 @@ import math
 import tomllib
 from typing import Any
 
-from voiceglimmer.app import UserError
-from voiceglimmer.home import Home
+from voiceglimmer.errors import UserError
+from voiceglimmer.store.home import Home
 
 KEYS = {
     "model": str,

@@ -4,7 +4,7 @@ Why it is built this way:
 
 * The loop paces every reply itself (say this, leave that much silence, stop
   at once on "stop"), so an engine only turns text into :class:`Speech`;
-  playing it is the :class:`~voiceglimmer.audio.Sink`'s job. pyttsx3's own
+  playing it is the :class:`~voiceglimmer.voice.audio.Sink`'s job. pyttsx3's own
   engine loop is therefore not used at all: its espeak driver deadlocks on
   repeated ``runAndWait()`` calls in one process, and its ``say()`` plays
   through ``aplay`` via a temporary file.
@@ -44,12 +44,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from voiceglimmer.audio import SAMPLE_WIDTH, Speech
 from voiceglimmer.events import Pace
 from voiceglimmer.hookspecs import hookimpl
+from voiceglimmer.voice.audio import SAMPLE_WIDTH, Speech
 
 if TYPE_CHECKING:
-    from voiceglimmer.plugins import Plugins
+    from voiceglimmer.dialog.plugin_manager import Plugins
 
 PACES: tuple[Pace, ...] = ("normal", "slow")
 
@@ -439,7 +439,9 @@ def open_engine(plugins: Plugins, name: str | None = None) -> SpeechEngine:
     available = engines(plugins)
     factory = available.get(wanted)
     if factory is None:
-        listing = ", ".join(sorted(available)) or "none (is the voiceglimmer.tts plugin loaded?)"
+        listing = (
+            ", ".join(sorted(available)) or "none (is the voiceglimmer.voice.tts plugin loaded?)"
+        )
         raise TtsError(f"There is no voice called {wanted!r}. Available voices: {listing}.")
     try:
         return factory()
