@@ -66,6 +66,14 @@ AREAS: dict[str, tuple[str, ...]] = {
         "journal_import.new",
         "journal_import.duplicates",
     ),
+    "understanding": (
+        "understanding.accuracy.typed",
+        "understanding.accuracy.asr",
+        "understanding.distress_recall",
+        "understanding.latency_median",
+        "understanding.latency_p99",
+        "understanding.model_load",
+    ),
 }
 
 ALL_FIGURES: tuple[str, ...] = tuple(key for keys in AREAS.values() for key in keys)

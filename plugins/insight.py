@@ -1,7 +1,7 @@
 """The insight plugin: "what's my streak?" and "what are my glimmers usually about?".
 
-Answers come from ``voiceglimmer.store.progress``, the same figures as ``stats`` and
-the report, so what is heard and what is read never disagree. Replies are
+Answers come from ``voiceglimmer.store.progress`` and the themes plugin, the same
+figures as ``stats`` and the report, so what is heard and what is read never disagree. Replies are
 short and plain: a streak is a fact to hear, not a score to be praised or
 scolded for, and a lapsed streak is met with an easy way back in.
 
@@ -12,37 +12,11 @@ add a noticeable share to that start for questions most sessions never ask.
 
 from __future__ import annotations
 
-from voiceglimmer import hookimpl
-from voiceglimmer.dialog.assistant import Turn
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.events import Reply
-from voiceglimmer.wording import plural, spoken_list
+from voiceglimmer import Intent, Reply, Turn, hookimpl, plural, spoken_list
 
 #: Above recall's 0 and 1, so these exact questions are never read as a recall.
 PRIORITY = 2
 TOP = 3
-
-STREAK_TEMPLATES = [
-    "what's my [current|glimmer] streak",
-    "(how long|how big) is my [current|glimmer] streak [now]",
-    "how's my streak [going|doing]",
-    "(tell me|give me) my [current|glimmer] streak",
-    "[do i have|have i got] a streak [going]",
-    "what's my (longest|best) streak [ever|so far]",
-    "how many days in a row [have i|did i] [noticed|noted|logged|saved|had|found] "
-    "[a glimmer|glimmers]",
-    "how many days in a row",
-]
-THEME_TEMPLATES = [
-    "what (kind|kinds|sort|sorts|type|types) of glimmers do i (have|get|notice|find) "
-    "[the] [most|most often]",
-    "what (kind|kinds|sort|sorts|type|types) of glimmers (have i|do i have) [the] [most]",
-    "what are my glimmers (usually|mostly|often|generally|most often) about",
-    "what are my glimmers about",
-    "what are my (top|main|most common|favourite|favorite) (themes|glimmer themes)",
-    "what (themes|kinds of things) do my glimmers have in common",
-    "what do i (notice|find) (most|most often)",
-]
 
 
 def _on(day: str) -> str:
@@ -50,8 +24,7 @@ def _on(day: str) -> str:
 
 
 def streak(turn: Turn) -> Reply:
-    from voiceglimmer.dialog.when import say_day
-    from voiceglimmer.store.progress import daily_counts, streaks  # deferred: see the docstring
+    from voiceglimmer import daily_counts, say_day, streaks  # deferred: see the docstring
 
     now = turn.now
     today = now.date()
@@ -97,9 +70,13 @@ def streak(turn: Turn) -> Reply:
 
 
 def themes(turn: Turn) -> Reply:
-    from voiceglimmer.store.progress import theme_counts  # deferred: see the module docstring
-
-    counts = theme_counts(turn.journal, turn.now)
+    # The themes are the themes plugin's to keep and count (the figures stats shows).
+    try:
+        from voiceglimmer_plugins.themes import theme_counts  # deferred: see the docstring
+    except ImportError:
+        counts: list[tuple[str, int]] = []
+    else:
+        counts = theme_counts(turn.journal, turn.now)
     data = {"themes": [{"tag": tag, "count": n} for tag, n in counts]}
     if not counts:
         if not turn.journal.count():
@@ -129,24 +106,7 @@ def themes(turn: Turn) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    register(
-        Intent(
-            name="streak",
-            templates=STREAK_TEMPLATES,
-            handler=streak,
-            examples=["What's my streak?", "How many days in a row?"],
-            priority=PRIORITY,
-        )
-    )
-    register(
-        Intent(
-            name="top_themes",
-            templates=THEME_TEMPLATES,
-            handler=themes,
-            examples=[
-                "What kind of glimmers do I have most?",
-                "What are my glimmers usually about?",
-            ],
-            priority=PRIORITY,
-        )
-    )
+    # The sentences are data, in insight.yaml beside this file; what answers them is here.
+    handlers = {"streak": streak, "top_themes": themes}
+    for intent in Intent.from_data(__name__, handlers, priority=PRIORITY):
+        register(intent)

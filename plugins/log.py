@@ -7,78 +7,35 @@ what the person hears back ("Saved ...") is already true on disk.
 from __future__ import annotations
 
 import argparse
-import re
-from functools import cache
 
-from voiceglimmer import crisis, hookimpl
-from voiceglimmer.app import App
-from voiceglimmer.dialog.assistant import Turn
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.errors import UserError
-from voiceglimmer.events import FollowUp, Reply
-from voiceglimmer.store.backup import forget_glimmer
-from voiceglimmer.store.journal import JournalError, local_time
-from voiceglimmer.wording import for_terminal, plural, quote, reflect
+from voiceglimmer import (
+    CRISIS_NOT_SAVED,
+    CRISIS_REPLY_LINES,
+    App,
+    FollowUp,
+    Intent,
+    JournalError,
+    Reply,
+    Subparsers,
+    Turn,
+    UserError,
+    find_answer,
+    for_terminal,
+    forget_glimmer,
+    hookimpl,
+    is_crisis,
+    local_time,
+    plural,
+    quote,
+    reflect,
+)
 
-NOTICED = "(noticed|had|found|spotted|caught|saw|felt|got|have|experienced)"
-A = "[a|another|one more|my|one]"
-
-LOG_TEMPLATES = [
-    f"[i|i've] [just] [have] {NOTICED} {A} glimmer [today|just now|earlier] [it was|and it was] "
-    "{glimmer}",
-    "[here is|here's] [a|another|my] glimmer [for today] [it is|it's] {glimmer}",
-    "glimmer {glimmer}",
-    "new glimmer {glimmer}",
-    f"(log|save|record|add|note|write down|remember|journal) {A} glimmer [that|about|of] "
-    "{glimmer}",
-    "(log|save|record|note) {glimmer} as a glimmer",
-    "(today's|todays|this morning's|tonight's) glimmer (was|is) {glimmer}",
-    "my glimmer [for today|today|just now] (was|is) {glimmer}",
-    "[the] glimmer [today|just now] (was|is) {glimmer}",
-    "a glimmer (today|just now|this morning|this afternoon|this evening) [was] {glimmer}",
-    "(that|this) was a glimmer {glimmer}",
-]
-ASK_TEMPLATES = [
-    f"[i|i've] [just] [have] {NOTICED} {A} glimmer [today|just now|earlier]",
-    f"(log|save|record|add|note) {A} glimmer",
-    f"(i want|i'd like|i'm going) to (log|save|record|add|note|share) {A} glimmer",
-    "[a] new glimmer",
-    "glimmer",
-    "can i (tell you|share) [a|another] glimmer",
-]
-UNDO_TEMPLATES = [
-    "undo [that|it|the last one|the last glimmer]",
-    "(delete|remove|erase|scratch|cancel) [the|my] (last|latest|previous) glimmer",
-    "(delete|remove|erase|scratch) (that|it) [glimmer]",
-    "take (that|it) back",
-    "that was a mistake",
-]
-FORGET_TEMPLATES = [
-    "(delete|remove|forget|erase) [the|my|that] glimmer (about|with|mentioning|that mentions|"
-    "that mentioned|that says) {topic}",
-    "(can|could|would) you (delete|remove|forget|erase) [the|my|that] glimmer "
-    "(about|with|mentioning) {topic}",
-]
 # Words that say nothing about which glimmer is meant (as in the recall plugin).
 _TOPIC_STOPWORDS = frozenset(
     {"a", "an", "the", "my", "me", "i", "of", "to", "about", "with", "in", "on", "at", "for",
      "and", "or", "any", "some", "glimmer", "glimmers", "that", "this", "those", "these",
      "was", "were", "is", "one"}
 )  # fmt: skip
-
-
-@cache
-def _answer_prefix() -> re.Pattern[str]:
-    """The lead-in to the answer to "What was it?": "it was the sunlight" -> "the sunlight".
-
-    Compiled on first use, not at import: every start of voiceglimmer imports
-    this plugin, and few sessions ever ask the question.
-    """
-    return re.compile(
-        r"^(?:(?:well|so|oh|um+|uh+)[\s,]+)*(?:it was|it's|it is|that was|the glimmer was|"
-        r"my glimmer was|i noticed|i saw|i had|i felt)\b[\s,:-]*",
-        re.IGNORECASE,
-    )
 
 
 def _confirm(turn: Turn, text: str) -> Reply:
@@ -109,7 +66,8 @@ def ask_for_glimmer(turn: Turn) -> Reply:
 
 
 def _take_answer(turn: Turn) -> Reply:
-    text = _answer_prefix().sub("", turn.slots["answer"]).strip()
+    # "Oh, thank you for asking. It was the smell of bread." -> "the smell of bread"
+    text = find_answer(turn.slots["answer"])
     if not text:
         return ask_for_glimmer(turn)
     return _confirm(turn, text)
@@ -125,7 +83,7 @@ def undo_last(turn: Turn) -> Reply:
         if answer.slots["answer"] != "yes":
             return Reply.say("Okay, I kept it.")
         answer.journal.delete(glimmer.id)
-        answer.assistant.last_glimmer_id = None
+        answer.stop_using(glimmer)
         return Reply.say(f"Deleted {quote(reflect(glimmer.text))}.", glimmer_id=glimmer.id)
 
     return Reply.say(
@@ -155,8 +113,7 @@ def forget_by_words(turn: Turn) -> Reply:
             return Reply.say("Okay, I kept it.", glimmer_id=glimmer.id)
         if forget_glimmer(answer.journal, glimmer.id) is None:
             return Reply.say("It was already gone.")
-        if answer.assistant.last_glimmer_id == glimmer.id:
-            answer.assistant.last_glimmer_id = None
+        answer.stop_using(glimmer)
         return Reply.say("It's gone.", data={"forgotten": glimmer.id})
 
     return Reply.say(
@@ -170,61 +127,28 @@ def forget_by_words(turn: Turn) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    register(
-        Intent(
-            name="log_glimmer",
-            templates=LOG_TEMPLATES,
-            handler=log_glimmer,
-            suggest=True,
-            examples=[
-                "I noticed a glimmer: the warm sunlight on my face",
-                "Glimmer: the first sip of tea",
-                "Today's glimmer was a friend's kind message",
-            ],
-            priority=10,
-        )
-    )
-    register(
-        Intent(
-            name="ask_for_glimmer",
-            templates=ASK_TEMPLATES,
-            handler=ask_for_glimmer,
-            examples=["I have a glimmer"],
-            priority=10,
-        )
-    )
-    register(
-        Intent(
-            name="forget_glimmer",
-            templates=FORGET_TEMPLATES,
-            handler=forget_by_words,
-            examples=["Forget my glimmer about the rain"],
-            priority=10,
-        )
-    )
-    register(
-        Intent(
-            name="undo_last",
-            templates=UNDO_TEMPLATES,
-            handler=undo_last,
-            examples=["Undo that", "Delete the last glimmer"],
-            priority=10,
-        )
-    )
+    # The sentences are data, in log.yaml beside this file; what answers them is here.
+    handlers = {
+        "log_glimmer": log_glimmer,
+        "ask_for_glimmer": ask_for_glimmer,
+        "forget_glimmer": forget_by_words,
+        "undo_last": undo_last,
+    }
+    for intent in Intent.from_data(__name__, handlers, priority=10, suggest={"log_glimmer"}):
+        register(intent)
 
 
 # -- voiceglimmer log TEXT --at WHEN ------------------------------------------
 
 
 def log_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.dialog.when import WhenError, parse_moment
-    from voiceglimmer.store.journal import RANGE_WORDS, moment_problem
+    from voiceglimmer import RANGE_WORDS, WhenError, moment_problem, parse_moment
 
     text = " ".join(args.text).strip()
     if not text:
         raise UserError('Say what the glimmer was, e.g. voiceglimmer log "warm tea at dawn".')
-    if crisis.is_crisis(text):  # first: the pointer matters more than any other message
-        print(*crisis.REPLY_LINES, crisis.NOT_SAVED, sep="\n")
+    if is_crisis(text):  # first: the pointer matters more than any other message
+        print(*CRISIS_REPLY_LINES, CRISIS_NOT_SAVED, sep="\n")
         return 1
     when = None
     if args.at:
@@ -253,7 +177,7 @@ def log_command(args: argparse.Namespace, app: App) -> int:
 
 
 @hookimpl
-def register_commands(subparsers):
+def register_commands(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("log", help="save a glimmer (optionally back-dated with --at)")
     p.add_argument("text", nargs="+", help="what the glimmer was")
     p.add_argument("--at", metavar="WHEN", help="e.g. 'yesterday 9am', 'monday evening', ISO time")

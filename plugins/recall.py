@@ -14,64 +14,36 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from voiceglimmer import crisis, hookimpl
-from voiceglimmer.dialog.assistant import LOOK_BACK, Turn
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.events import FollowUp, Glimmer, Reply
-from voiceglimmer.store.journal import local_time
-from voiceglimmer.wording import plural, reflect, spoken_list
+from voiceglimmer import (
+    LOOK_BACK,
+    FollowUp,
+    Glimmer,
+    Intent,
+    Reply,
+    Turn,
+    hookimpl,
+    local_time,
+    needs_care,
+    plural,
+    readable,
+    reflect,
+    spoken_list,
+    withheld,
+)
 
 if TYPE_CHECKING:
-    from voiceglimmer.dialog.when import Span
+    from voiceglimmer import Span
 
 BATCH = 5
-NOTE = "(have|notice|noticed|log|logged|note|noted|save|saved|find|found|get|catch|had)"
 STOPWORDS = frozenset(
     {"a", "an", "the", "my", "me", "i", "of", "to", "about", "with", "in", "on", "at", "for",
      "and", "or", "any", "some", "glimmer", "glimmers", "that", "this", "those", "these",
      "was", "were", "is"}
 )  # fmt: skip
 
-DAY_TEMPLATES = [
-    "what (were|was|are) {when} glimmers",
-    "what (were|was|are) [my|the] glimmers (from|for|of|on) {when}",
-    f"what glimmers did i {NOTE} {{when}}",
-    f"what did i {NOTE} {{when}}",
-    "(read|tell|show|give) [me] [my|the] glimmers (from|for|of|on) {when}",
-    "(read|tell|show|give) [me] {when} glimmers",
-    "[my|the] glimmers (from|for|of|on) {when}",
-    "(recall|replay) {when}",
-    "(any|were there any|did i have any) glimmers {when}",
-]
-COUNT_TEMPLATES = [
-    f"how many glimmers [have i|did i|do i have|have i got] [{NOTE}] {{when}}",
-    f"how many glimmers [have i|did i|do i have] [{NOTE}] [in total|altogether|so far|overall]",
-    "count my glimmers [{when}]",
-]
-SEARCH_TEMPLATES = [
-    "[are there|were there|do i have|did i have] any glimmers (about|with|mentioning|involving|"
-    "of|featuring) {topic}",
-    "[my|the] glimmers (about|with|mentioning|involving) {topic}",
-    "(find|search [for]|look for|look up) [my] glimmers (about|with|mentioning|involving|for) "
-    "{topic}",
-    f"when did i {NOTE} {{topic}}",
-]
-RANDOM_TEMPLATES = [
-    "remind me of a glimmer",
-    "remind me of [a|one of my] [good|happy|past|old] (glimmer|glimmers|moment|moments)",
-    "(tell|give|read|show) me a [random|past|old] glimmer",
-    "surprise me [with a glimmer]",
-    "pick a glimmer [for me]",
-    "(any|a) random glimmer",
-]
-LATEST_TEMPLATES = [
-    "what (was|is) my (last|latest|most recent) glimmer",
-    "(read|tell) me my (last|latest|most recent) glimmer",
-]
-
 
 def _when(turn: Turn) -> Span | Reply:
-    from voiceglimmer.dialog.when import WhenError, parse_span  # deferred: see the module docstring
+    from voiceglimmer import WhenError, parse_span  # deferred: see the module docstring
 
     try:
         return parse_span(turn.slots["when"], turn.now)
@@ -81,7 +53,7 @@ def _when(turn: Turn) -> Span | Reply:
 
 def _on_day(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'on Monday', 'on Monday the 3rd of November'."""
-    from voiceglimmer.dialog.when import say_day  # deferred: see the module docstring
+    from voiceglimmer import say_day  # deferred: see the module docstring
 
     day = say_day(local_time(glimmer.created_at, turn.now.tzinfo).date(), turn.now.date())
     return day if day in ("today", "yesterday") else f"on {day}"
@@ -112,7 +84,7 @@ def _batch_reply(
     says it was left out, with where help is.
     """
     fetched = fetch(BATCH, offset)
-    glimmers = crisis.readable(fetched)
+    glimmers = readable(fetched)
     if glimmers:
         turn.use(glimmers[-1])
     lines = _read(turn, glimmers, span_days)
@@ -127,7 +99,7 @@ def _batch_reply(
     reply = Reply.say(
         opening if offset == 0 else "",
         body,
-        *crisis.withheld(len(fetched) - len(glimmers)),
+        *withheld(len(fetched) - len(glimmers)),
         glimmer_id=glimmers[-1].id if glimmers else None,
         data={"count": total, "read": [g.id for g in glimmers], "remaining": remaining},
     )
@@ -208,9 +180,9 @@ def _random_readable(turn: Turn) -> Glimmer | None:
     """A random entry that may be read back as a glimmer (a few draws, then the newest)."""
     for _ in range(8):
         glimmer = turn.journal.random(turn.rng)
-        if glimmer is None or not crisis.needs_care(glimmer):
+        if glimmer is None or not needs_care(glimmer):
             return glimmer
-    return next(iter(crisis.readable(turn.journal.latest(LOOK_BACK))), None)
+    return next(iter(readable(turn.journal.latest(LOOK_BACK))), None)
 
 
 def random_glimmer(turn: Turn) -> Reply:
@@ -229,7 +201,7 @@ def random_glimmer(turn: Turn) -> Reply:
 
 
 def latest_glimmer(turn: Turn) -> Reply:
-    latest = crisis.readable(turn.journal.latest(LOOK_BACK))
+    latest = readable(turn.journal.latest(LOOK_BACK))
     if not latest:
         return Reply.say("You haven't saved a glimmer yet.")
     glimmer = turn.use(latest[0])
@@ -241,47 +213,15 @@ def latest_glimmer(turn: Turn) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    register(
-        Intent(
-            name="recall_span",
-            templates=DAY_TEMPLATES,
-            handler=recall_span,
-            examples=["What were yesterday's glimmers?", "Read me my glimmers from last week"],
-            suggest=True,
-        )
-    )
-    register(
-        Intent(
-            name="count_glimmers",
-            templates=COUNT_TEMPLATES,
-            handler=count_glimmers,
-            examples=["How many glimmers this week?"],
-            priority=1,
-        )
-    )
-    register(
-        Intent(
-            name="search_glimmers",
-            templates=SEARCH_TEMPLATES,
-            handler=search_glimmers,
-            examples=["Any glimmers about tea?"],
-            priority=1,
-        )
-    )
-    register(
-        Intent(
-            name="random_glimmer",
-            templates=RANDOM_TEMPLATES,
-            handler=random_glimmer,
-            examples=["Remind me of a glimmer"],
-        )
-    )
-    register(
-        Intent(
-            name="latest_glimmer",
-            templates=LATEST_TEMPLATES,
-            handler=latest_glimmer,
-            examples=["What was my last glimmer?"],
-            priority=1,
-        )
-    )
+    # The sentences are data, in recall.yaml beside this file; what answers them is here.
+    handlers = {
+        "recall_span": recall_span,
+        "count_glimmers": count_glimmers,
+        "search_glimmers": search_glimmers,
+        "random_glimmer": random_glimmer,
+        "latest_glimmer": latest_glimmer,
+    }
+    # Above 0, so these exact questions aren't read as recalling a day.
+    priority = {"count_glimmers": 1, "search_glimmers": 1, "latest_glimmer": 1}
+    for intent in Intent.from_data(__name__, handlers, priority=priority, suggest={"recall_span"}):
+        register(intent)

@@ -13,16 +13,37 @@ today's glimmers are looked up, so starting the assistant doesn't pay for it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from functools import cache
+from typing import Any
 
-from voiceglimmer_plugins.savor_script import _forms
+from voiceglimmer_plugins.savor_script import word_forms
 
-from voiceglimmer import crisis, hookimpl
-from voiceglimmer.dialog.assistant import Turn, yes_or_no
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.events import FollowUp, Glimmer, Reply
-from voiceglimmer.wording import plural, quote, reflect
+from voiceglimmer import (
+    RANGE_WORDS,
+    ExportRefs,
+    FollowUp,
+    Glimmer,
+    ImportRefused,
+    Intent,
+    Journal,
+    OldRow,
+    PluginSchema,
+    PluginStore,
+    PluginTable,
+    Reply,
+    Turn,
+    capitalised,
+    hookimpl,
+    moment_problem,
+    plural,
+    quote,
+    readable,
+    reflect,
+    yes_or_no,
+)
 
 #: Read back at most this many of today's glimmers before "and N more".
 READ_AT_MOST = 6
@@ -90,15 +111,11 @@ def _said(glimmer: Glimmer) -> str:
     return reflect(glimmer.text).rstrip(" .")
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _today(turn: Turn) -> list[Glimmer]:
-    from voiceglimmer.dialog.when import parse_span  # deferred: see the module docstring
+    from voiceglimmer import parse_span  # deferred: see the module docstring
 
     span = parse_span("today", turn.now)
-    return crisis.readable(turn.journal.between(span.start, span.end))
+    return readable(turn.journal.between(span.start, span.end))
 
 
 def match_answer(answer: str, glimmers: Sequence[Glimmer]) -> Glimmer | None:
@@ -114,8 +131,8 @@ def match_answer(answer: str, glimmers: Sequence[Glimmer]) -> Glimmer | None:
     if content:
         scores = []
         for g in glimmers:
-            theirs = set().union(*(_forms(w) for w in _words(g.text)))
-            scores.append(sum(1 for w in content if _forms(w) & theirs))
+            theirs = set().union(*(word_forms(w) for w in _words(g.text)))
+            scores.append(sum(1 for w in content if word_forms(w) & theirs))
         best = max(scores)
         if best and scores.count(best) == 1:
             return glimmers[scores.index(best)]
@@ -132,6 +149,132 @@ def match_answer(answer: str, glimmers: Sequence[Glimmer]) -> Glimmer | None:
 
 def _is_none(text: str) -> bool:
     return bool(_none().match(" ".join(_words(text)))) or yes_or_no(text) is False
+
+
+# -- the notes table ---------------------------------------------------------------
+#
+# The plugin's own table in the journal (``reflect_notes``). Until voiceglimmer 0.1
+# it was the core's ``reflections`` table; the first migration moves it here. A
+# note may say which glimmer it is about; forgetting that glimmer unlinks the note
+# (it is the person's words about their day, not the glimmer's).
+
+NAME = "reflect"
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """A note the person added to one day, maybe about one of its glimmers."""
+
+    id: int
+    day: date
+    created_at: datetime
+    note: str
+    glimmer_id: int | None = None
+
+
+def _check_note(row: dict[str, Any]) -> dict[str, Any]:
+    """An imported note: some words, on a real day, written at a real time."""
+    note, day, created = row.get("note"), row.get("day"), row.get("created_at")
+    if not isinstance(note, str) or not note.strip():
+        raise ValueError('its "note" has no words')
+    try:
+        parsed_day = date.fromisoformat(day) if isinstance(day, str) else None
+    except ValueError:
+        parsed_day = None
+    if parsed_day is None:
+        raise ValueError(f'its "day" ({day!r}) is not a date such as 2026-11-03')
+    if problem := moment_problem(datetime.combine(parsed_day, time(12), tzinfo=UTC)):
+        raise ValueError(f'its "day" ({day!r}) {problem}; {RANGE_WORDS}')
+    try:
+        when = datetime.fromisoformat(created) if isinstance(created, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ValueError(f'its "created_at" ({created!r}) is not a time such as '
+                         "2026-11-03T21:15:00-05:00")  # fmt: skip
+    if problem := moment_problem(when):
+        raise ValueError(f'its "created_at" ({created!r}) {problem}; {RANGE_WORDS}')
+    return {**row, "note": note.strip(), "day": parsed_day.isoformat(),
+            "created_at": when.isoformat()}  # fmt: skip
+
+
+def _old_notes(records: dict[str, Any], refs: ExportRefs) -> Iterator[OldRow]:
+    """Notes as an export of voiceglimmer 0.1 kept them: a list of "reflections"."""
+    listed = records.get("reflections", [])
+    if not isinstance(listed, list):
+        raise ImportRefused('The export\'s "reflections" is not a list; nothing was imported.')
+    for number, item in enumerate(listed, start=1):
+        where = f"Reflection number {number} in the file"
+        if not isinstance(item, dict):
+            raise ImportRefused(f"{where} is not a reflection; nothing was imported.")
+        fields = ("id", "day", "created_at", "note", "glimmer_id")
+        yield OldRow("notes", where, {k: v for k, v in item.items() if k in fields})
+
+
+SCHEMA = PluginSchema(
+    tables=(PluginTable("notes", glimmer_column="glimmer_id", check=_check_note),),
+    migrations=(
+        """
+        CREATE TABLE reflect_notes (
+            id INTEGER PRIMARY KEY,
+            day TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            note TEXT NOT NULL,
+            glimmer_id INTEGER REFERENCES glimmers (id) ON DELETE SET NULL
+        );
+        CREATE INDEX reflect_notes_by_day ON reflect_notes (day);
+        INSERT INTO reflect_notes (id, day, created_at, note, glimmer_id)
+            SELECT id, day, created_at, note, glimmer_id FROM reflections;
+        DROP TABLE reflections;
+        """,
+    ),
+    from_old_export=_old_notes,
+)
+
+
+@hookimpl
+def journal_schema() -> PluginSchema:
+    return SCHEMA
+
+
+def _store(journal: Journal) -> PluginStore:
+    return journal.plugin_store(NAME, SCHEMA)
+
+
+def add_reflection(
+    journal: Journal,
+    day: date | str,
+    note: str,
+    *,
+    created_at: datetime,
+    glimmer_id: int | None = None,
+) -> Reflection:
+    """Add a note to a day (its local date); committed when this returns."""
+    note = note.strip()
+    if not note:
+        raise ValueError("a reflection needs some words")
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    if created_at.tzinfo is None or created_at.utcoffset() is None:
+        raise ValueError("journal times must carry a time zone")
+    cursor = _store(journal).execute(
+        "INSERT INTO reflect_notes (day, created_at, note, glimmer_id) VALUES (?, ?, ?, ?)",
+        (day.isoformat(), created_at.isoformat(), note, glimmer_id),
+    )
+    return Reflection(int(cursor.lastrowid or 0), day, created_at, note, glimmer_id)
+
+
+def reflections(journal: Journal, day: date | str | None = None) -> list[Reflection]:
+    """The notes of one day (every note when ``day`` is None), oldest first."""
+    query = "SELECT id, day, created_at, note, glimmer_id FROM reflect_notes"
+    params: tuple[str, ...] = ()
+    if day is not None:
+        query += " WHERE day = ?"
+        params = (day if isinstance(day, str) else day.isoformat(),)
+    rows = _store(journal).query(query + " ORDER BY day, created_at, id", params)
+    return [
+        Reflection(r[0], date.fromisoformat(r[1]), datetime.fromisoformat(r[2]), r[3], r[4])
+        for r in rows
+    ]
 
 
 # -- the note at the end ---------------------------------------------------------
@@ -155,8 +298,8 @@ def _note_offer(glimmer_id: int | None) -> tuple[str, FollowUp]:
 
 
 def _add_note(turn: Turn, note: str, glimmer_id: int | None = None) -> Reply:
-    reflection = turn.journal.add_reflection(
-        turn.now.date(), note, created_at=turn.now, glimmer_id=glimmer_id
+    reflection = add_reflection(
+        turn.journal, turn.now.date(), note, created_at=turn.now, glimmer_id=glimmer_id
     )
     return Reply.say(
         "Added to today's notes.",
@@ -219,7 +362,9 @@ def _offer_savor(turn: Turn, glimmer: Glimmer, opening: str, *, again: bool = Tr
 
 
 def _chosen(turn: Turn, glimmer: Glimmer) -> Reply:
-    return _offer_savor(turn, glimmer, f"{_cap(quote(_said(glimmer)))}: a good one to keep close.")
+    return _offer_savor(
+        turn, glimmer, f"{capitalised(quote(_said(glimmer)))}: a good one to keep close."
+    )
 
 
 def _which(glimmers: Sequence[Glimmer]) -> Callable[[Turn], Reply]:
@@ -337,36 +482,7 @@ def _note_answer(turn: Turn) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    day = "(today|my day|the day|tonight|this evening)"
-    register(
-        Intent(
-            name="reflect",
-            templates=[
-                f"[let's|i want to|i'd like to|can we|time to] reflect [on {day}]",
-                "[let's do|start|begin|time for] [an|my|the|our] (evening|end of day|end of the "
-                "day|daily|nightly|bedtime) reflection",
-                "(evening|end of day|daily|nightly) (reflection|review)",
-                "how was (my day|today)",
-                f"(let's|can we|help me) (look back on|go over|review|think back over) {day}",
-                "reflection [time]",
-            ],
-            handler=reflect_on_today,
-            examples=["Let's reflect", "Evening reflection", "How was my day?"],
-            priority=10,
-        )
-    )
-    register(
-        Intent(
-            name="add_note",
-            templates=[
-                f"(add|write|make|leave|put) a note (to|for|about|on) {day} {{note}}",
-                "(add|write|make|leave) a (reflection|note) {note}",
-                f"note for {day} {{note}}",
-                f"(add|write|make|leave) a note (to|for|about|on) {day}",
-                "(add|write|make|leave) a (note|reflection)",
-            ],
-            handler=add_note,
-            examples=["Add a note to today: slow start, kind evening"],
-            priority=10,
-        )
-    )
+    # The sentences are data, in reflect.yaml beside this file; what answers them is here.
+    handlers = {"reflect": reflect_on_today, "add_note": add_note}
+    for intent in Intent.from_data(__name__, handlers, priority=10):
+        register(intent)

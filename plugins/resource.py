@@ -18,60 +18,38 @@ where a day is named, so starting the assistant doesn't pay for it.
 
 from __future__ import annotations
 
-from voiceglimmer import crisis, hookimpl
-from voiceglimmer.dialog.assistant import LOOK_BACK, Turn
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
-from voiceglimmer.store.journal import CalmRating, local_time
-from voiceglimmer.wording import reflect
+from typing import TYPE_CHECKING
+
+from voiceglimmer import (
+    LOOK_BACK,
+    FollowUp,
+    Glimmer,
+    Intent,
+    Reply,
+    Segment,
+    Turn,
+    hookimpl,
+    local_time,
+    needs_care,
+    readable,
+    reflect,
+)
+
+if TYPE_CHECKING:
+    from voiceglimmer_plugins.savor_guide import CalmRating
 
 #: A savoring "helped" when it ended at least this settled, or rose by this much.
 GOOD_AFTER = 4
 GOOD_RISE = 1
 
-FEELINGS = {
-    word: word
-    for word in (
-        "stressed",
-        "anxious",
-        "overwhelmed",
-        "triggered",
-        "panicky",
-        "tense",
-        "frazzled",
-        "upset",
-        "scared",
-        "afraid",
-        "worried",
-        "nervous",
-        "low",
-        "sad",
-        "down",
-        "shaky",
-        "lonely",
-        "exhausted",
-        "numb",
-        "agitated",
-        "restless",
-    )
-} | {
-    "stressed out": "stressed",
-    "on edge": "on edge",
-    "wound up": "tense",
-    "burnt out": "burnt out",
-    "burned out": "burnt out",
-    "panicking": "panicky",
-    "not okay": "not okay",
-    "not ok": "not okay",
-    "not great": "low",
-    "awful": "low",
-    "terrible": "low",
-    "really bad": "low",
-    "a mess": "overwhelmed",
-}
-_HOW = "[so|really|very|a bit|a little|kind of|pretty|super|quite|totally|completely|feeling]"
-_WHEN = "[right now|now|today|at the moment|again|tonight|lately|this morning]"
-_WHY = "[(about|because|with|over|after) {why}]"
+
+def _ratings(turn: Turn) -> list[CalmRating]:
+    """The calm ratings the savor-guide plugin keeps (none without it)."""
+    try:
+        from voiceglimmer_plugins.savor_guide import rated_savorings
+    except ImportError:
+        return []
+    return rated_savorings(turn.journal)
 
 
 def _helped(ratings: list[CalmRating]) -> list[int]:
@@ -92,9 +70,7 @@ def pick(turn: Turn) -> tuple[Glimmer | None, str]:
     asking twice in a hard hour doesn't bring back the same one.
     """
     last = turn.state("last_offered")
-    helped = crisis.readable(
-        g for g in map(turn.journal.get, _helped(turn.journal.rated_savorings())) if g
-    )
+    helped = readable(g for g in map(turn.journal.get, _helped(_ratings(turn))) if g)
     if helped:
         fresh = [g for g in helped if g.id != last] or helped
         return fresh[0], "helped"
@@ -104,19 +80,19 @@ def pick(turn: Turn) -> tuple[Glimmer | None, str]:
         drawn = turn.journal.random(turn.rng)
         if drawn is None:
             return None, "random"
-        if crisis.needs_care(drawn):
+        if needs_care(drawn):
             continue
         glimmer = drawn
         if drawn.id != last or turn.journal.count() == 1:
             break
     if glimmer is None:
-        glimmer = next(iter(crisis.readable(turn.journal.latest(LOOK_BACK))), None)
+        glimmer = next(iter(readable(turn.journal.latest(LOOK_BACK))), None)
     return glimmer, "random"
 
 
 def _noted(turn: Turn, glimmer: Glimmer) -> str:
     """'today', 'yesterday', 'Monday', 'Thursday the 6th of August'."""
-    from voiceglimmer.dialog.when import say_day  # deferred: see the module docstring
+    from voiceglimmer import say_day  # deferred: see the module docstring
 
     return say_day(local_time(glimmer.created_at, turn.now.tzinfo).date(), turn.now.date())
 
@@ -180,35 +156,7 @@ def _offer(turn: Turn, *, opening: str) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    register(
-        Intent(
-            name="need_glimmer",
-            templates=[
-                "i need a glimmer [right now|now]",
-                "(give|find|show) me a glimmer that (helps|helped)",
-                "i could use a glimmer [right now|now]",
-            ],
-            handler=need_glimmer,
-            examples=["I need a glimmer"],
-            priority=10,
-        )
-    )
-    register(
-        Intent(
-            name="steady",
-            templates=[
-                f"(i'm|i feel|i've been|i'm feeling|feeling) {_HOW} {{feeling}} {_WHEN} {_WHY}",
-                f"i (feel|am feeling|get) [like] {_HOW} {{feeling}} {_WHEN} {_WHY}",
-                f"i'm having a (hard|rough|bad|tough|difficult|stressful|awful) "
-                f"(day|time|moment|night|week|morning|evening) {_WHY}",
-                "i'm having a panic attack",
-                "i'm (struggling|not coping|falling apart|not doing well|spiralling|spiraling)",
-                "(everything|it|this) is too much",
-                "(help me|i need to|i want to) (calm down|settle|feel better|ground myself)",
-            ],
-            handler=steady,
-            slots={"feeling": FEELINGS},
-            examples=["I'm stressed", "I feel overwhelmed"],
-            priority=10,
-        )
-    )
+    # The sentences are data, in resource.yaml beside this file; what answers them is here.
+    handlers = {"need_glimmer": need_glimmer, "steady": steady}
+    for intent in Intent.from_data(__name__, handlers, priority=10):
+        register(intent)

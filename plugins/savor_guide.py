@@ -11,7 +11,8 @@ The calm check ("From one to five, how settled do you feel?", asked before
 and after the script) is OFF by default: "savor it" should start savoring at
 once, and a question first is a step between a person and their glimmer.
 People who want to see whether savoring helps turn it on with
-``calm_check = true`` in config.toml or by saying "turn on the calm check"
+``calm_check = true`` under ``[plugins.savor-guide]`` in config.toml (the
+plugin's setting) or by saying "turn on the calm check"
 (what was said wins over the file). "skip" skips one rating; anything that is
 neither a rating nor a skip is answered as a new request. Only saved glimmers
 are rated, since a rating belongs to a recorded savoring.
@@ -20,52 +21,41 @@ are rated, since a rating belongs to a recorded savoring.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from voiceglimmer_plugins.savor_script import build_script
 
-from voiceglimmer import crisis, hookimpl
-from voiceglimmer.dialog.assistant import LOOK_BACK, Turn, yes_or_no
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.events import FollowUp, Glimmer, Reply, Segment
-from voiceglimmer.wording import quote, reflect
+from voiceglimmer import (
+    EARLIEST,
+    LOOK_BACK,
+    ExportRefs,
+    FollowUp,
+    Glimmer,
+    Intent,
+    Journal,
+    OldRow,
+    PluginSchema,
+    PluginStore,
+    PluginTable,
+    Reply,
+    Segment,
+    Setting,
+    SettingError,
+    Turn,
+    hookimpl,
+    local_time,
+    needs_care,
+    quote,
+    readable,
+    reflect,
+    yes_or_no,
+)
 
-LENGTHS = {
-    "quick": "quick",
-    "short": "quick",
-    "brief": "quick",
-    "little": "quick",
-    "fast": "quick",
-    "long": "standard",
-    "longer": "standard",
-    "full": "standard",
-    "slow": "standard",
-    "deep": "standard",
-    "standard": "standard",
-    "proper": "standard",
-}
-IT = "(it|that|this|that one|this one|that glimmer|this glimmer|that moment)"
-LAST = "(my|the) (last|latest|most recent|newest) glimmer"
-
-TEMPLATES = [
-    f"[let's|i want to|i'd like to|can we|could we] savor {IT} [again]",
-    f"[please] guide me [to|through] (savor|savoring) {IT}",
-    f"help me savor {IT}",
-    f"savor {LAST}",
-    f"(guide|help) me [to] savor {LAST}",
-    "help me savor {glimmer}",
-    "guide me [to|through] (savor|savoring) {glimmer}",
-    "let's savor {glimmer}",
-    "[give me|do|let's do|i'd like|i want|can we do|start] [a|an] {length} "
-    "(savor|savoring) [session|practice]",
-    f"[give me|do|let's do|i'd like|i want] [a|an] {{length}} (savor|savoring) of {IT}",
-    "[give me|do|let's do|i'd like|i want] [a|an] {length} (savor|savoring) of {glimmer}",
-    "savor {length}",
-    "let's savor",
-    "(savor|savoring) [please]",
-    "guide me [to|through] (savor|savoring)",
-    "(i want|i'd like) to savor",
-]
+if TYPE_CHECKING:
+    from voiceglimmer import Calm
 
 
 def _pick(turn: Turn) -> tuple[Glimmer | None, str | None]:
@@ -73,7 +63,7 @@ def _pick(turn: Turn) -> tuple[Glimmer | None, str | None]:
     named = turn.slots.get("glimmer")
     if named:
         words = [w for w in named.lower().split() if len(w) > 2 and w not in {"the", "my", "and"}]
-        found = crisis.readable(turn.journal.search(words or named.split(), limit=LOOK_BACK))
+        found = readable(turn.journal.search(words or named.split(), limit=LOOK_BACK))
         return (turn.use(found[0]), None) if found else (None, named)
     return turn.last_glimmer, None
 
@@ -90,7 +80,8 @@ def _senses(turn: Turn, glimmer: Glimmer | None) -> list[str] | None:
 
 
 def savor(turn: Turn) -> Reply:
-    length = LENGTHS.get(turn.slots.get("length", "").lower(), "standard")
+    # "quick" or "standard": the `length` list in savor_guide.yaml maps the words said
+    length = "quick" if turn.slots.get("length") == "quick" else "standard"
     glimmer, unsaved = _pick(turn)
     if glimmer is None and unsaved is None:
         return Reply.say(
@@ -128,7 +119,7 @@ def _script(
         # an early stop by recording the shorter time instead.
         savoring = turn.record_savoring(glimmer, seconds=reply.duration_estimate, length=length)
         if before is not None:
-            turn.journal.rate_savoring(savoring.id, before=before)
+            rate_savoring(turn.journal, savoring.id, before=before)
             reply.data["calm_before"] = before
 
         def finished(seconds: float, completed: bool) -> None:
@@ -187,25 +178,190 @@ def is_skip(text: str) -> bool:
     return words in _SKIP or yes_or_no(text) is False
 
 
-def _config_calm_check(journal_path: Path) -> bool:
-    """``calm_check`` from config.toml: beside the journal (VOICEGLIMMER_HOME) or in
-    the config folder; False when unset or unreadable (the CLI reports a bad file)."""
-    from voiceglimmer.errors import UserError
-    from voiceglimmer.store import config
-    from voiceglimmer.store.home import Home
-
-    for folder in (journal_path.parent, Home.locate().config):
-        if (folder / "config.toml").exists():
-            try:
-                return bool(config.load(Home(data=folder, config=folder)).get("calm_check"))
-            except UserError:
-                return False
-    return False
-
-
 def calm_check_on(turn: Turn) -> bool:
+    """Whether to ask "how settled?": what the person last said ("turn on the calm
+    check") wins; else ``calm_check`` in config.toml's [plugins.savor-guide]."""
     said = turn.state("calm_check")
-    return bool(said) if said is not None else _config_calm_check(Path(turn.journal.path))
+    if said is not None:
+        return bool(said)
+    try:
+        return bool(turn.setting("calm_check", NAME))  # this plugin's, in any plugin's turn
+    except SettingError:  # an assistant built without the plugins' settings
+        return False
+
+
+@hookimpl
+def plugin_settings() -> list[Setting]:
+    return [
+        Setting(
+            "calm_check",
+            bool,
+            False,
+            help='ask "from one to five, how settled do you feel?" before and after a savoring',
+        )
+    ]
+
+
+# -- calm ratings: the plugin's own table -----------------------------------------------
+#
+# One row per rated savoring (``savor_guide_ratings``). Until voiceglimmer 0.1 the
+# ratings were two columns of the core's savorings table; the first migration moves
+# them here and drops the columns.
+
+NAME = "savor-guide"
+
+
+@dataclass(frozen=True)
+class CalmRating:
+    """How settled someone felt before and after one savoring (1 to 5)."""
+
+    savoring_id: int
+    glimmer_id: int
+    started_at: datetime
+    before: int | None
+    after: int | None
+
+    @property
+    def rise(self) -> int | None:
+        """How much calmer afterwards; None unless both ratings were given."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+def _rating(value: object, which: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValueError(f'its "calm_{which}" ({value!r}) is not a whole number from 1 to 5')
+    return value
+
+
+def _check_rating(row: dict[str, Any]) -> dict[str, Any]:
+    _rating(row.get("calm_before"), "before")
+    _rating(row.get("calm_after"), "after")
+    return row
+
+
+def _old_ratings(records: dict[str, Any], refs: ExportRefs) -> Iterator[OldRow]:
+    """Ratings as an export of voiceglimmer 0.1 kept them: in each savoring."""
+    for number, glimmer in enumerate(records.get("glimmers", ()), start=1):
+        for k, savoring in enumerate(glimmer.get("savorings") or (), start=1):
+            before, after = savoring.get("calm_before"), savoring.get("calm_after")
+            if before is None and after is None:
+                continue
+            row = {"savoring_id": refs.savoring(number, k), "calm_before": before,
+                   "calm_after": after}  # fmt: skip
+            yield OldRow("ratings", f"Glimmer number {number} in the file", row)
+
+
+SCHEMA = PluginSchema(
+    tables=(PluginTable("ratings", savoring_column="savoring_id", check=_check_rating),),
+    migrations=(
+        """
+        CREATE TABLE savor_guide_ratings (
+            savoring_id INTEGER PRIMARY KEY REFERENCES savorings (id) ON DELETE CASCADE,
+            calm_before INTEGER CHECK (calm_before BETWEEN 1 AND 5),
+            calm_after INTEGER CHECK (calm_after BETWEEN 1 AND 5)
+        );
+        INSERT INTO savor_guide_ratings (savoring_id, calm_before, calm_after)
+            SELECT id, calm_before, calm_after FROM savorings
+            WHERE calm_before IS NOT NULL OR calm_after IS NOT NULL;
+        ALTER TABLE savorings DROP COLUMN calm_before;
+        ALTER TABLE savorings DROP COLUMN calm_after;
+        """,
+    ),
+    from_old_export=_old_ratings,
+)
+
+
+@hookimpl
+def journal_schema() -> PluginSchema:
+    return SCHEMA
+
+
+def _store(journal: Journal) -> PluginStore:
+    return journal.plugin_store(NAME, SCHEMA)
+
+
+def rate_savoring(
+    journal: Journal, savoring_id: int, *, before: int | None = None, after: int | None = None
+) -> None:
+    """Store how settled the person felt (1 to 5); a rating left out is left as it was."""
+    before, after = _rating(before, "before"), _rating(after, "after")
+    if before is None and after is None:
+        return
+    _store(journal).execute(
+        "INSERT INTO savor_guide_ratings (savoring_id, calm_before, calm_after) VALUES (?, ?, ?) "
+        "ON CONFLICT (savoring_id) DO UPDATE SET "
+        "calm_before = coalesce(excluded.calm_before, calm_before), "
+        "calm_after = coalesce(excluded.calm_after, calm_after)",
+        (savoring_id, before, after),
+    )
+
+
+def rated_savorings(
+    journal: Journal, start: datetime | None = None, end: datetime | None = None
+) -> list[CalmRating]:
+    """Savorings with at least one calm rating, started in [start, end), oldest first."""
+    rows = _store(journal).query(
+        "SELECT r.savoring_id, s.glimmer_id, s.started_at, r.calm_before, r.calm_after "
+        "FROM savor_guide_ratings r JOIN savorings s ON s.id = r.savoring_id"
+    )
+    ratings = [CalmRating(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4]) for r in rows]
+    ratings = [
+        r
+        for r in ratings
+        if (start is None or r.started_at >= start) and (end is None or r.started_at < end)
+    ]
+    return sorted(ratings, key=lambda r: (r.started_at, r.savoring_id))
+
+
+def calm_ratings(
+    journal: Journal, start: datetime | None = None, end: datetime | None = None
+) -> list[tuple[datetime, int | None, int | None]]:
+    """(when, before, after) for every rated savoring in [start, end), oldest first."""
+    return [(r.started_at, r.before, r.after) for r in rated_savorings(journal, start, end)]
+
+
+@hookimpl
+def calm_figures(journal: Journal, now: datetime, pairs: int) -> Calm:
+    """Averages over savorings rated both before and after (so "before" and "after"
+    describe the same moments), from 1900 up to ``now``, plus the latest pairs."""
+    # deferred: the figures' module is for `stats` and the report, not every start
+    from voiceglimmer import Calm, CalmPair
+
+    rows = _store(journal).query(
+        "SELECT r.savoring_id, s.glimmer_id, g.text, s.started_at, r.calm_before, r.calm_after "
+        "FROM savor_guide_ratings r JOIN savorings s ON s.id = r.savoring_id "
+        "JOIN glimmers g ON g.id = s.glimmer_id "
+        "WHERE r.calm_before IS NOT NULL AND r.calm_after IS NOT NULL"
+    )
+    rated = []
+    for sid, gid, text, started, before, after in rows:
+        try:
+            at = datetime.fromisoformat(started)
+        except ValueError:
+            continue
+        if at.tzinfo is not None and EARLIEST <= at <= now:
+            rated.append((at, int(sid), int(gid), str(text), int(before), int(after)))
+    if not rated:
+        return Calm()
+    rated.sort(key=lambda r: (r[0], r[1]))
+    count = len(rated)
+    return Calm(
+        rated=count,
+        avg_before=sum(r[4] for r in rated) / count,
+        avg_after=sum(r[5] for r in rated) / count,
+        avg_rise=sum(r[5] - r[4] for r in rated) / count,
+        calmer=sum(1 for r in rated if r[5] > r[4]),
+        same=sum(1 for r in rated if r[5] == r[4]),
+        less_calm=sum(1 for r in rated if r[5] < r[4]),
+        pairs=[
+            CalmPair(sid, gid, text, local_time(at, now.tzinfo), before, after)
+            for at, sid, gid, text, before, after in rated[-pairs:]
+        ],
+    )
 
 
 def _not_a_rating(turn: Turn, text: str) -> Reply | None:
@@ -223,7 +379,7 @@ def _ask_before(turn: Turn, glimmer: Glimmer, length: str) -> Reply:
         if (other := _not_a_rating(answer, text)) is not None:
             return other
         found = answer.journal.get(glimmer.id)
-        if found is None or crisis.needs_care(found):
+        if found is None or needs_care(found):
             return Reply.say("That glimmer isn't in your journal any more.")
         return _script(answer, answer.use(found), None, length, before=read_rating(text))
 
@@ -243,7 +399,7 @@ def _ask_after(reply: Reply, savoring_id: int, before: int | None) -> None:
         after = read_rating(text)
         if after is None:
             return Reply.say("Okay, no rating this time.")
-        answer.journal.rate_savoring(savoring_id, after=after)
+        rate_savoring(answer.journal, savoring_id, after=after)
         data = {"calm_before": before, "calm_after": after}
         if before is None or after == before:
             return Reply.say(f"Noted: {after}. Thank you for checking in.", data=data)
@@ -273,39 +429,7 @@ def toggle_calm_check(turn: Turn) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    register(
-        Intent(
-            name="savor",
-            templates=TEMPLATES,
-            handler=savor,
-            slots={"length": LENGTHS},
-            suggest=True,
-            examples=["Savor it", "Help me savor the sunlight", "A quick savor", "A long savor"],
-            priority=5,
-        )
-    )
-    check = "the (calm check|calm rating|calm ratings|settled check|settled question)"
-    register(
-        Intent(
-            name="calm_check",
-            templates=[
-                f"(turn|switch) {{switch}} {check}",
-                f"(turn|switch) {check} {{switch}}",
-                f"{{switch}} {check}",
-                "{switch} asking [me] how (settled|calm) i (feel|am)",
-            ],
-            handler=toggle_calm_check,
-            slots={
-                "switch": {
-                    "on": "on",
-                    "off": "off",
-                    "enable": "on",
-                    "disable": "off",
-                    "start": "on",
-                    "stop": "off",
-                }
-            },
-            examples=["Turn on the calm check"],
-            priority=5,
-        )
-    )
+    # The sentences are data, in savor_guide.yaml beside this file; what answers them is here.
+    handlers = {"savor": savor, "calm_check": toggle_calm_check}
+    for intent in Intent.from_data(__name__, handlers, priority=5, suggest={"savor"}):
+        register(intent)

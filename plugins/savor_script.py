@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from voiceglimmer.events import Reply, Segment
+from voiceglimmer import Reply, Segment
 
 STEPS = ("arrive", "breathe", "sense", "amplify", "absorb", "close")
 Length = Literal["quick", "standard"]
@@ -206,7 +206,9 @@ _PAUSES: dict[str, dict[str, tuple[float, float, float]]] = {
 # --- Senses ----------------------------------------------------------------
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The space-separated words of ``text`` as a set: how a lexicon of (strong, weak)
+    words per label, for :func:`keyword_evidence`, is written (themes writes its own)."""
     return frozenset(text.split())
 
 
@@ -214,45 +216,45 @@ def _words(text: str) -> frozenset[str]:
 # count 1. A glimmer's senses are ranked by their total score.
 _SENSE_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "sight": (
-        _words(
+        word_set(
             "see saw seen seeing look looking watch sight view colour color sunset sunrise "
             "rainbow sparkle glow glowing shine shining bright"
         ),
-        _words(
+        word_set(
             "light sunlight sky star moon window photo picture flower leaf leaves tree sea "
             "ocean snow smile face candle steam garden mountain"
         ),
     ),
     "sound": (
-        _words(
+        word_set(
             "hear heard hearing listen sound song birdsong music melody laugh laughter "
             "laughing sing singing voice purr purring hum humming whisper"
         ),
-        _words(
+        word_set(
             "bird radio playlist wave rain wind bell chime crackle crackling guitar piano "
             "call chat chatter concert podcast"
         ),
     ),
     "smell": (
-        _words("smell smelling scent aroma fragrance fragrant perfume whiff sniff"),
-        _words(
+        word_set("smell smelling scent aroma fragrance fragrant perfume whiff sniff"),
+        word_set(
             "coffee flower rose lavender bread baking cinnamon soap jasmine lilac pine "
             "petrichor candle grass"
         ),
     ),
     "touch": (
-        _words(
+        word_set(
             "touch touching feel feeling felt warm warmth soft hug hugging cuddle embrace "
             "skin blanket"
         ),
-        _words(
+        word_set(
             "sunlight breeze bath shower sand fur pet cat dog hand hands cozy cosy sweater "
             "jumper pillow sheets cool water grass"
         ),
     ),
     "taste": (
-        _words("taste tasting tasted flavour flavor sip sipping bite eat eating delicious"),
-        _words(
+        word_set("taste tasting tasted flavour flavor sip sipping bite eat eating delicious"),
+        word_set(
             "tea coffee chocolate cake fruit strawberry honey soup meal breakfast lunch "
             "dinner juice lemon mouth"
         ),
@@ -262,8 +264,12 @@ _SENSE_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 _WORD_RE = re.compile(r"[a-z]+")
 
 
-def _forms(token: str) -> set[str]:
-    """The token and a few plain suffix-stripped forms: colours -> colour."""
+def word_forms(token: str) -> set[str]:
+    """The token and a few plain suffix-stripped forms: colours -> colour.
+
+    Public because "the same word" should mean one thing across the practice:
+    :func:`keyword_evidence` matches senses with it, and reflect matches a
+    person's answer to their glimmers with it."""
     forms = {token}
     for suffix in ("s", "es", "ed", "d", "ing"):
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
@@ -288,7 +294,7 @@ def keyword_evidence(
     first: dict[str, int] = {}
     words: dict[str, list[str]] = {}
     for position, token in enumerate(tokens):
-        forms = _forms(token)
+        forms = word_forms(token)
         for label, (strong, weak) in lexicon.items():
             weight = 2 if forms & strong else 1 if forms & weak else 0
             if weight:

@@ -15,27 +15,25 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from voiceglimmer import hookimpl
-from voiceglimmer.dialog.assistant import Turn
-from voiceglimmer.dialog.understanding import Intent
-from voiceglimmer.events import Glimmer, Reply
-from voiceglimmer.store.journal import local_time
-from voiceglimmer.store.safefile import write_private
+from voiceglimmer import (
+    MONTHS,
+    Glimmer,
+    Intent,
+    Reply,
+    Turn,
+    hookimpl,
+    local_time,
+    ordinal,
+    write_private,
+)
 
 FOLDER = "shared"
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")  # fmt: skip
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~!])")
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def date_in_words(day: date) -> str:
     """'Tuesday the 24th of November 2026'."""
-    return f"{day:%A} the {_ordinal(day.day)} of {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day:%A} the {ordinal(day.day)} of {MONTHS[day.month - 1]} {day.year}"
 
 
 def slug(text: str, words: int = 6) -> str:
@@ -98,7 +96,8 @@ def share(turn: Turn) -> Reply:
     folder = Path(turn.journal.path).parent / FOLDER
     path = write_card(folder, f"{day.isoformat()}-{slug(glimmer.text)}", card(glimmer, day))
     return Reply.say(
-        f"I made a card of it: {path}.",
+        # The path is for the screen (data, and `voiceglimmer list`), never read aloud.
+        "I made a card of it, in the shared folder beside your journal.",
         "It's only on this computer. Pass it on however you like.",
         glimmer_id=glimmer.id,
         data={"path": str(path)},
@@ -107,19 +106,6 @@ def share(turn: Turn) -> Reply:
 
 @hookimpl
 def register_intents(register):
-    register(
-        Intent(
-            name="share",
-            templates=[
-                "share my (last|latest|most recent|newest) glimmer",
-                "share (it|that|this) [glimmer|one]",
-                "(make|create|write) a [share|sharing] card [of|for|from] (it|that|this|my last "
-                "glimmer|my latest glimmer)",
-                "(make|create) (it|that) (into|a) [share|sharing] card",
-                "i want to share (it|that|this|my last glimmer)",
-            ],
-            handler=share,
-            examples=["Share my last glimmer", "Share that"],
-            priority=10,
-        )
-    )
+    # The sentences are data, in share.yaml beside this file; what answers them is here.
+    for intent in Intent.from_data(__name__, {"share": share}, priority=10):
+        register(intent)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,12 @@ import pytest
 
 from voiceglimmer.app import open_assistant
 from voiceglimmer.dialog.assistant import Assistant
+
+# One cache of the trained understanding model for the whole run (it holds nothing
+# personal): each test's own home would otherwise train it again.
+os.environ.setdefault(
+    "VOICEGLIMMER_CACHE", os.path.join(tempfile.gettempdir(), f"vg-test-cache-{os.getuid()}")
+)
 
 ZONE = "America/New_York"
 #: A Tuesday afternoon; tests speak of "yesterday" relative to this.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile
 import soxr
 
 from voiceglimmer.commands import devices
@@ -327,38 +328,54 @@ def test_wav_with_no_samples(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "kind"),
     [
-        (b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(100), "MP3"),
-        (b"\xff\xfb\x90\x00" + bytes(100), "MP3"),
-        (b"OggS\x00\x02" + bytes(100), "Ogg"),
-        (b"fLaC\x00\x00\x00\x22" + bytes(100), "FLAC"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(100), "an MP3"),
+        (b"\xff\xfb\x90\x00" + bytes(100), "an MP3"),
+        (b"OggS\x00\x02" + bytes(100), "an Ogg (Vorbis/Opus)"),
+        (b"fLaC\x00\x00\x00\x22" + bytes(100), "a FLAC"),
         (b"Dear diary, today I noticed a glimmer.\n", None),
     ],
 )
-def test_not_a_wav_says_so_and_how_to_convert(tmp_path: Path, content: bytes, kind: str) -> None:
+def test_a_file_that_is_not_readable_audio_says_so_and_how_to_convert(
+    tmp_path: Path, content: bytes, kind: str | None
+) -> None:
     path = write(tmp_path / "song.mp3", content)
     with pytest.raises(AudioError) as caught:
         open_wav(path)
     message = str(caught.value)
-    assert "is not a WAV file" in message
     assert f"sox {path} -r 16000 -c 1" in message and f"ffmpeg -i {path}" in message
     if kind:
-        assert kind in message
+        assert f"looks like {kind} file but can't be read" in message
+        assert "damaged or cut short" in message
+    else:
+        assert "is not a recording voiceglimmer can read" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("tag", "extensible"), [(7, False), (6, False), (7, True), (6, True)])
+def test_mu_law_and_a_law_wav_files_are_read(tmp_path: Path, tag: int, extensible: bool) -> None:
+    """Telephone encodings the hand-written reader refused; libsndfile decodes them."""
+    law = np.full(8000, 0x7F if tag == 7 else 0xD5, np.uint8)  # each law's code for silence
+    data = b"WAVE" + fmt_chunk(tag, 1, 8000, 8, extensible=extensible)
+    data += chunk(b"data", law.tobytes())
+    path = write(tmp_path / "phone.wav", b"RIFF" + struct.pack("<I", len(data)) + data)
+    with open_wav(path) as source:
+        assert source.format.encoding == ("ulaw" if tag == 7 else "alaw")
+        assert source.duration == pytest.approx(1.0)
+        x, _ = read_all(source)
+    assert abs(len(x) - RATE) <= BLOCK_FRAMES and np.max(np.abs(x)) < 0.01
 
 
 @pytest.mark.parametrize(
-    ("tag", "name", "extensible"),
-    [(7, "mu-law", False), (6, "A-law", False), (2, "ADPCM", False), (0x11, "IMA ADPCM", False),
-     (7, "mu-law", True), (0x1234, "0x1234", False)],
-)  # fmt: skip
-def test_unsupported_encoding_is_named(
-    tmp_path: Path, tag: int, name: str, extensible: bool
-) -> None:
-    data = b"WAVE" + fmt_chunk(tag, 1, 8000, 8, extensible=extensible) + chunk(b"data", bytes(800))
+    ("tag", "name"), [(2, "Microsoft ADPCM"), (0x11, "IMA ADPCM"), (0x1234, "format code 0x1234")]
+)
+def test_an_encoding_that_cannot_be_decoded_is_named(tmp_path: Path, tag: int, name: str) -> None:
+    """ADPCM with an impossible 8-bit sample size, and a code no one knows."""
+    data = b"WAVE" + fmt_chunk(tag, 1, 8000, 8) + chunk(b"data", bytes(800))
     path = write(tmp_path / "phone.wav", b"RIFF" + struct.pack("<I", len(data)) + data)
     with pytest.raises(AudioError) as caught:
         open_wav(path)
-    assert name in str(caught.value)
-    assert "can't read" in str(caught.value) and f"sox {path} -r 16000" in str(caught.value)
+    assert f"is a {name} WAV file that can't be decoded (" in str(caught.value)
+    assert f"sox {path} -r 16000" in str(caught.value)
 
 
 def test_missing_format_chunk(tmp_path: Path) -> None:
@@ -388,6 +405,111 @@ def test_truncated_file_reads_what_is_there_and_warns(tmp_path: Path, cut: int) 
         x, _ = read_all(source)
     assert abs(len(x) - RATE // 2) <= BLOCK_FRAMES
     assert peak_hz(x) == pytest.approx(440, abs=2)
+
+
+# --- FLAC, Ogg and MP3 ----------------------------------------------------------------------
+
+
+def _sox(src: Path, dest: Path) -> Path:
+    if shutil.which("sox") is None:
+        pytest.skip("sox is not installed (scripts/setup --dev installs it)")
+    subprocess.run(["sox", str(src), str(dest)], check=True)
+    return dest
+
+
+def _soundfile(src: Path, dest: Path, **options: str) -> Path:
+    samples, rate = soundfile.read(src)
+    soundfile.write(dest, samples, rate, **options)
+    return dest
+
+
+ENCODERS = {
+    "flac-by-sox": lambda src, folder: _sox(src, folder / "a.flac"),
+    "flac-by-libsndfile": lambda src, folder: _soundfile(src, folder / "a.flac", subtype="PCM_24"),
+    "ogg-by-sox": lambda src, folder: _sox(src, folder / "a.ogg"),
+    "ogg-by-libsndfile": lambda src, folder: _soundfile(src, folder / "a.ogg"),
+    "opus-by-libsndfile": lambda src, folder: _soundfile(
+        src, folder / "a.opus", format="OGG", subtype="OPUS"
+    ),
+    "mp3-by-libsndfile": lambda src, folder: _soundfile(src, folder / "a.mp3", format="MP3"),
+}
+
+
+def _stereo_tone(folder: Path, rate: int = 48000) -> Path:
+    """A 440 Hz tone in both channels, 24-bit, as a recorder would write it."""
+    return write(
+        folder / "tone.wav", wav_bytes(np.stack([tone(440, 2.0, rate)] * 2, 1), rate, "s24")
+    )
+
+
+@pytest.mark.parametrize("encoder", [k for k in ENCODERS if k.startswith("flac")])
+def test_flac_reads_exactly_like_the_wav_it_was_made_from(tmp_path: Path, encoder: str) -> None:
+    wav = _stereo_tone(tmp_path)
+    flac = ENCODERS[encoder](wav, tmp_path)
+    with open_wav(wav) as source:
+        from_wav, _ = read_all(source)
+    with open_wav(flac) as source:
+        assert (source.format.container, source.format.bits) == ("FLAC", 24)
+        assert source.format.rate == 48000 and source.duration == pytest.approx(2.0)
+        assert source.warning is None
+        from_flac, _ = read_all(source)
+    assert np.array_equal(from_flac, from_wav)
+
+
+@pytest.mark.parametrize("encoder", [k for k in ENCODERS if not k.startswith("flac")])
+def test_lossy_ogg_opus_and_mp3_keep_pitch_level_and_length(tmp_path: Path, encoder: str) -> None:
+    path = ENCODERS[encoder](_stereo_tone(tmp_path), tmp_path)
+    with open_wav(path) as source:
+        assert source.format.container in ("OGG", "MP3") and source.format.channels == 2
+        assert source.warning is None
+        told: list[str] = []
+        source.on_warning = told.append
+        x, chunks = read_all(source)
+    assert told == []
+    assert abs(len(x) - 2 * RATE) <= BLOCK_FRAMES
+    assert all(c.rate == RATE for c in chunks)
+    assert peak_hz(x) == pytest.approx(440, abs=1)
+    assert level_at(x[4000:-4000], 440) == pytest.approx(0.5, abs=0.03)
+
+
+@pytest.mark.parametrize("encoder", ["flac-by-sox", "mp3-by-libsndfile"])
+def test_a_compressed_file_cut_short_is_read_as_far_as_it_goes_and_says_so(
+    tmp_path: Path, encoder: str
+) -> None:
+    """Their header tells the length; the shortfall shows only when decoding stops."""
+    whole = ENCODERS[encoder](_stereo_tone(tmp_path), tmp_path)
+    cut = write(tmp_path / f"cut{whole.suffix}", whole.read_bytes()[: whole.stat().st_size // 2])
+    with open_wav(cut) as source:
+        assert source.duration == pytest.approx(2.0, abs=0.05)  # the header's claim
+        told: list[str] = []
+        source.on_warning = told.append
+        x, _ = read_all(source)
+    [message] = told
+    assert f"{cut} is cut short: its header promised 2.0 s of audio but only " in message
+    assert "could be read; using what there was." in message
+    assert source.warning == message
+    assert 0.5 * RATE < len(x) < 1.5 * RATE
+    assert peak_hz(x) == pytest.approx(440, abs=2)
+
+
+def test_a_recording_cut_before_any_audio_says_so(tmp_path: Path) -> None:
+    whole = ENCODERS["flac-by-sox"](_stereo_tone(tmp_path), tmp_path)
+    header_only = write(tmp_path / "cut.flac", whole.read_bytes()[:200])
+    with (
+        pytest.raises(AudioError, match=r"cut\.flac has no audio that can be read.*cut short"),
+        open_wav(header_only) as source,
+    ):
+        read_all(source)
+
+
+def test_a_wav_cut_short_is_told_when_it_opens(tmp_path: Path) -> None:
+    """libsndfile reads a WAV only as far as it goes; its header's claim is still told."""
+    data = wav_bytes(tone(440, 2.0, RATE), RATE)
+    path = write(tmp_path / "cut.wav", data[: len(data) // 4])
+    with open_wav(path) as source:
+        assert source.warning is not None
+        assert "its header promises 2.0 s of audio but only 0.5 s is there" in source.warning
+        assert source.duration == pytest.approx(0.5, abs=0.01)
 
 
 # --- stdin -----------------------------------------------------------------------------------

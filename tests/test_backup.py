@@ -232,7 +232,7 @@ def test_backup_now_to_the_rotation_or_a_file_and_list(cli, home: Path, tmp_path
     assert run.returncode == 0 and glimmer_count(target) == 2
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     again = cli("backup", "--to", str(target))
-    assert again.returncode == 2 and "already exists" in again.stderr
+    assert again.returncode == 1 and "already exists" in again.stderr
 
     cli("log", "a third", now=NOW + timedelta(days=1))  # opens the journal: a daily backup
     listing = cli("backup", "--list", now=NOW + timedelta(days=1)).stdout.splitlines()
@@ -311,7 +311,7 @@ def test_restore_refuses_a_damaged_backup(cli, home: Path, tmp_path: Path) -> No
     damage(bad)
     before = (home / "journal.sqlite3").read_bytes()
     run = cli("restore", str(bad), "--yes", input="")
-    assert run.returncode == 2
+    assert run.returncode == 1
     assert "integrity check" in run.stderr and "has not been changed" in run.stderr
     assert (home / "journal.sqlite3").read_bytes() == before
 
@@ -338,7 +338,7 @@ def test_a_damaged_journal_is_reported_with_the_way_back(cli, home: Path, kind: 
     assert user_version(journal) == len(MIGRATIONS)  # it opens: only a check finds it
 
     run = cli("log", "a glimmer that must not be written into a damaged file", input="")
-    assert run.returncode == 2
+    assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert "is damaged" in run.stderr and "It has not been changed" in run.stderr
     assert str(good) in run.stderr and "300 glimmers" in run.stderr
@@ -360,7 +360,7 @@ def test_a_file_that_is_not_a_database_names_the_backup_too(cli, home: Path) -> 
     garbage = b"this is not a database" * 500
     (home / "journal.sqlite3").write_bytes(garbage)
     run = cli("list")
-    assert run.returncode == 2
+    assert run.returncode == 1
     assert "voiceglimmer restore --latest" in run.stderr and "one glimmer" in run.stderr
     assert (home / "journal.sqlite3").read_bytes() == garbage
 
@@ -369,7 +369,7 @@ def test_damage_without_a_backup_says_how_to_rescue(cli, home: Path) -> None:
     fill(home, 300)
     damage(home / "journal.sqlite3")
     run = cli("list")
-    assert run.returncode == 2
+    assert run.returncode == 1
     assert "no good backup" in run.stderr and ".recover" in run.stderr
 
 
@@ -394,10 +394,10 @@ def foreign(path: Path, kind: str) -> Path:
             if kind == "no schema version":
                 db.execute("PRAGMA user_version = 0")
             elif kind == "missing a table":
-                db.execute("DROP TABLE tags")
+                db.execute("DROP TABLE savorings")
                 db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
             elif kind == "missing a column":
-                db.execute("ALTER TABLE savorings DROP COLUMN calm_after")
+                db.execute("ALTER TABLE savorings DROP COLUMN length")
                 db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
             elif kind == "newer":
                 db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
@@ -410,8 +410,8 @@ def foreign(path: Path, kind: str) -> Path:
     [
         ("another program's", "is not a voiceglimmer journal"),
         ("no schema version", "no voiceglimmer schema version"),
-        ("missing a table", "has no table tags"),
-        ("missing a column", "table savorings has no column calm_after"),
+        ("missing a table", "has no table savorings"),
+        ("missing a column", "table savorings has no column length"),
         ("newer", "written by a newer voiceglimmer"),
     ],
 )
@@ -423,7 +423,7 @@ def test_restore_accepts_only_a_voiceglimmer_journal(
     before = export(cli)
     source = foreign(tmp_path / "other.sqlite3", kind)
     run = cli("restore", str(source), "--yes", input="")
-    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr
     assert said in run.stderr and "Your journal has not been changed" in run.stderr
     assert not list(home.glob("*before-restore*")) and export(cli) == before
 
@@ -467,7 +467,7 @@ def test_a_restore_that_fails_after_setting_aside_names_the_set_aside_journal(
         run = cli("restore", "--latest", "--yes", input="")
     finally:
         subprocess.run(["chattr", "-i", str(journal)], check=True)
-    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr
     (aside,) = home.glob("journal.sqlite3.before-restore-*")
     assert f"Your previous journal is kept, unchanged, at {aside}" in run.stderr
     assert glimmer_count(aside) == 2
@@ -504,7 +504,7 @@ def test_restore_and_forget_all_wait_for_an_open_chat_to_close(cli, home: Path) 
         assert _say(chat, "glimmer: warm tea").startswith("Saved")  # the chat has it open
         for args in (["restore", "--latest", "--yes"], ["forget", "--all", "--yes"]):
             run = cli(*args, input="")
-            assert run.returncode == 2 and "Traceback" not in run.stderr
+            assert run.returncode == 1 and "Traceback" not in run.stderr
             assert "Another voiceglimmer has your journal open" in run.stderr
             assert "Close it first" in run.stderr and "Nothing was changed" in run.stderr
         assert not list(home.glob("*before-restore*"))

@@ -68,10 +68,11 @@ def chat(cli: Cli, *lines: str, json_lines: bool = True) -> Run:
     return done
 
 
-def refused(run: Run, *phrases: str) -> str:
-    """A clean refusal: exit 2 and one ``voiceglimmer: ...`` message, last, with ``phrases``."""
+def refused(run: Run, *phrases: str, code: int = 1) -> str:
+    """A clean refusal: exit ``code`` (1 for a problem to fix, 2 for a command line to
+    correct) and one ``voiceglimmer: ...`` message, last, with ``phrases``."""
     clean(run)
-    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert run.returncode == code, (run.stdout, run.stderr)
     lines = run.stderr.splitlines()
     assert lines and lines[-1].startswith("voiceglimmer: "), run.stderr
     assert sum(line.startswith("voiceglimmer: ") for line in lines) == 1
@@ -268,7 +269,7 @@ def test_logging_at_an_impossible_time_saves_nothing_and_says_why(
 
 @pytest.mark.parametrize("day", ["someday", "morning " * 2000], ids=["someday", "2000-mornings"])
 def test_listing_an_unknown_day_is_explained(cli: Cli, day: str) -> None:
-    message = refused(cli("list", "--day", day), "I couldn't tell which day", DAY_HINT)
+    message = refused(cli("list", "--day", day), "I couldn't tell which day", DAY_HINT, code=2)
     assert len(message) < 300  # the phrase is quoted briefly, not echoed whole
 
 
@@ -525,10 +526,10 @@ def _folder(path: Path) -> Path:
 
 #: Files that hold no audio: one clear message each, before any model is loaded.
 UNPLAYABLE: dict[str, tuple[Callable[[Path], Path], str]] = {
-    "mp3-bytes": (_mp3, "is not a WAV file (it looks like an MP3 file). Convert it to WAV"),
-    "text-file": (_text, "is not a WAV file (it doesn't start with a RIFF/WAVE header)"),
+    "mp3-bytes": (_mp3, "looks like an MP3 file but can't be read"),
+    "text-file": (_text, "is not a recording voiceglimmer can read (it has no WAV, FLAC, Ogg"),
     "empty-file": (_empty, "is empty (0 bytes); there is no audio in it"),
-    "directory": (_folder, "is a folder, not a WAV file"),
+    "directory": (_folder, "is a folder, not a recording"),
     "missing": (lambda p: p, "There is no file"),
 }
 

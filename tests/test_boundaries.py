@@ -158,10 +158,15 @@ def test_stats_report_list_and_export_survive_values_an_older_version_let_in(
         )
         for started, seconds in ((NOW.isoformat(), float("inf")), (NOW.isoformat(), 90.0),
                                  (year_one.isoformat(), 30.0)):  # fmt: skip
-            db.execute(
-                "INSERT INTO savorings (glimmer_id, started_at, seconds, length, calm_before, "
-                "calm_after) VALUES (1, ?, ?, 'quick', 2, 4)",
+            rated = db.execute(
+                "INSERT INTO savorings (glimmer_id, started_at, seconds, length) "
+                "VALUES (1, ?, ?, 'quick')",
                 (started, seconds),
+            ).lastrowid
+            db.execute(
+                "INSERT INTO savor_guide_ratings (savoring_id, calm_before, calm_after) "
+                "VALUES (?, 2, 4)",
+                (rated,),
             )
     stats = json.loads(ok(cli("stats", "--json", env=berlin)).stdout)
     assert stats["totals"]["glimmers"] == 1  # the year-1 one is left out of the figures

@@ -90,10 +90,10 @@ def test_list_orders_oldest_first_and_searches(cli) -> None:
 
 def test_bad_when_is_a_clear_error_and_saves_nothing(cli) -> None:
     bad = cli("log", "a rainbow", "--at", "the 45th")
-    assert bad.returncode == 2
+    assert bad.returncode == 1
     assert "the 45th" in bad.stderr and "Traceback" not in bad.stderr
     future = cli("log", "a rainbow", "--at", "tomorrow 9am")
-    assert future.returncode == 2 and "Traceback" not in future.stderr
+    assert future.returncode == 1 and "Traceback" not in future.stderr
     assert cli("list").stdout == "No glimmers saved yet.\n"
     assert cli("list", "--day", "someday soon").returncode == 2
 
@@ -140,11 +140,11 @@ def test_export_then_import_into_an_empty_home_is_the_same_journal(cli, tmp_path
 
 def test_import_errors_are_clear(cli, tmp_path) -> None:
     missing = cli("import", str(tmp_path / "nope.json"))
-    assert missing.returncode == 2 and "no file" in missing.stderr
+    assert missing.returncode == 1 and "no file" in missing.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     run = cli("import", str(broken))
-    assert run.returncode == 2 and "nothing was imported" in run.stderr
+    assert run.returncode == 1 and "nothing was imported" in run.stderr
     assert "Traceback" not in run.stderr
 
 

@@ -37,11 +37,17 @@ def test_bare_announcement_asks_what_it_was_and_logs_the_answer(assistant: Assis
     assert [g.text for g in assistant.journal] == ["the smell of fresh bread"]
 
 
-def test_the_answer_is_taken_verbatim_even_if_it_sounds_like_a_command(
+def test_a_request_instead_of_an_answer_is_answered_as_a_request(
     assistant: Assistant,
 ) -> None:
-    say(assistant, "log a glimmer", "how many glimmers")
-    assert [g.text for g in assistant.journal] == ["how many glimmers"]
+    """While "What was it?" is pending, an exact request is a request, not a glimmer
+    ("help" was once saved as one)."""
+    _, counted = say(assistant, "log a glimmer", "how many glimmers")
+    assert counted.intent == "count_glimmers" and assistant.journal.count() == 0
+    _, helped = say(assistant, "log a glimmer", "help")
+    assert helped.intent == "help" and assistant.journal.count() == 0
+    say(assistant, "log a glimmer", "the kettle singing")
+    assert [g.text for g in assistant.journal] == ["the kettle singing"]
 
 
 def test_cancel_words_end_a_pending_question(assistant: Assistant) -> None:

@@ -163,7 +163,7 @@ def test_forget_one_needs_confirmation_and_a_real_number(cli, home: Path) -> Non
     assert rows(home, "SELECT count(*) FROM glimmers") == [(1,)]
 
     missing = cli("forget", "99", "--yes", input="")
-    assert missing.returncode == 2 and "There is no glimmer #99" in missing.stderr
+    assert missing.returncode == 1 and "There is no glimmer #99" in missing.stderr
     nothing = cli("forget", input="")
     assert nothing.returncode == 2 and "forget --all" in nothing.stderr
 

@@ -187,8 +187,14 @@ def check_turn(
         assert assistant.awaiting is waiting_before, f"silence changed the question: {said!r}"
     slot = handled.slots.get("glimmer", "").strip()
     if handled.intent == "log_glimmer":
-        # a glimmer is saved and confirmed, or its words are given back: never dropped
-        assert reply.text.startswith("Saved") or slot in reply.text, f"words lost: {said!r}"
+        # a glimmer is saved and confirmed, its words are given back, or (when where
+        # it starts is uncertain) it is proposed for saving, whole: never dropped
+        proposed = (reply.data or {}).get("proposed_glimmer")
+        assert (
+            reply.text.startswith("Saved")
+            or slot in reply.text
+            or proposed == handled.slots["glimmer"]
+        ), f"words lost: {said!r}"
     if reply.glimmer_id is not None and reply.text.startswith("Saved"):
         # confirmed, so already on disk: another connection to the file sees it
         on_disk = reader.get(reply.glimmer_id)

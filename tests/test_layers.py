@@ -1,9 +1,10 @@
 """The package layout is the architecture: each layer imports only the layers below it.
 
 base (errors, events, crisis, wording, hookspecs) < store < dialog < voice <
-app < commands (and ``python -m voiceglimmer``). Imports inside functions count (they once hid cycles);
-imports only for type checkers do not. The built-in plugins use only the
-public front door, ``voiceglimmer`` itself, as a third-party plugin would.
+app < commands (and ``python -m voiceglimmer``). Imports inside functions
+count (they once hid cycles); imports only for type checkers do not. The
+built-in plugins use only the public front door, ``voiceglimmer`` itself, as a
+third-party plugin would.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def test_there_are_no_import_cycles() -> None:
 
     def walk(node: str, trail: list[str]) -> None:
         if node in trail:
-            cycle = trail[trail.index(node) :] + [node]
+            cycle = [*trail[trail.index(node) :], node]
             raise AssertionError("import cycle: " + " -> ".join(cycle))
         if node in done:
             return
@@ -113,3 +114,90 @@ def test_there_are_no_import_cycles() -> None:
 
     for start in sorted(graph):
         walk(start, [])
+
+
+# -- the front door: plugins use only `from voiceglimmer import ...` -----------
+
+
+def front_door_problems(path: Path, public: set[str]) -> list[str]:
+    """Every import in ``path`` (at any depth, type-checking ones included: a plugin's
+    annotations are API too) that reaches past ``voiceglimmer``'s public names, or
+    into another built-in plugin's private ones."""
+    problems: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Import):
+            problems += [
+                f"{where} import {a.name}" for a in node.names if a.name.startswith("voiceglimmer.")
+            ]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level or module.startswith("voiceglimmer."):
+                problems.append(f"{where} from {'.' * node.level}{module} import ...")
+            elif module == "voiceglimmer":
+                problems += [
+                    f"{where} from voiceglimmer import {a.name} (not in voiceglimmer.__all__)"
+                    for a in node.names
+                    if a.name not in public
+                ]
+            elif module.startswith("voiceglimmer_plugins"):
+                problems += [
+                    f"{where} from {module} import {a.name} (private)"
+                    for a in node.names
+                    if a.name.startswith("_")
+                ]
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "voiceglimmer"
+            and node.attr not in public
+        ):
+            problems.append(f"{where} voiceglimmer.{node.attr}")
+    return problems
+
+
+BUILT_IN_PLUGINS = sorted(PLUGINS.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", BUILT_IN_PLUGINS, ids=[p.stem for p in BUILT_IN_PLUGINS])
+def test_built_in_plugins_import_only_the_front_door(path: Path) -> None:
+    import voiceglimmer
+
+    assert front_door_problems(path, set(voiceglimmer.__all__)) == []
+
+
+def test_the_scaffolded_plugin_imports_only_the_front_door(tmp_path: Path) -> None:
+    import argparse
+
+    import voiceglimmer
+    from voiceglimmer.commands.plugins import new_plugin
+
+    assert new_plugin(argparse.Namespace(name="kindness", dir=tmp_path), None) == 0  # type: ignore[arg-type]
+    made = sorted((tmp_path / "voiceglimmer-kindness").rglob("*.py"))
+    assert len(made) >= 2  # the plugin and its test
+    for path in made:
+        assert front_door_problems(path, set(voiceglimmer.__all__)) == [], path
+
+
+def test_the_front_door_check_catches_a_reach_past_it(tmp_path: Path) -> None:
+    """The check itself: each way round the front door is found."""
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        "import voiceglimmer\n"
+        "import voiceglimmer.store.journal\n"
+        "from voiceglimmer import Turn, crisis\n"
+        "from voiceglimmer.events import Reply\n"
+        "from voiceglimmer_plugins.savor_script import _private, build_script\n"
+        "def f():\n"
+        "    from voiceglimmer.dialog import when\n"
+        "    return voiceglimmer.app, voiceglimmer.Turn\n"
+    )
+    found = front_door_problems(sneaky, {"Turn"})
+    assert [p.split(" ", 1)[0] for p in found] == [
+        "sneaky.py:2",
+        "sneaky.py:3",
+        "sneaky.py:4",
+        "sneaky.py:5",
+        "sneaky.py:7",
+        "sneaky.py:8",
+    ], found

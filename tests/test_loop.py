@@ -221,8 +221,10 @@ def test_json_events_carry_timing(assistant, engine, tmp_path) -> None:
 def test_due_reminders_are_spoken_once_while_listening(assistant, engine, tmp_path) -> None:
     from datetime import time
 
-    assistant.journal.add_reminder("look", time(15, 0), created_at=NOW - timedelta(days=2))
-    assistant.journal.add_reminder("reflect", time(21, 0), created_at=NOW - timedelta(days=2))
+    from voiceglimmer_plugins.rituals import new_reminder
+
+    new_reminder(assistant.journal, "look", time(15, 0), created_at=NOW - timedelta(days=2))
+    new_reminder(assistant.journal, "reflect", time(21, 0), created_at=NOW - timedelta(days=2))
     out = converse(Recording(engine=engine).quiet(3), assistant, engine, tmp_path)
     [said] = out.of("announcement")  # the 3 pm one is due; 9 pm is not yet
     assert said.text and "glimmer" in said.text.lower()

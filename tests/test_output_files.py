@@ -34,7 +34,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def refused(run, *words: str) -> None:
-    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert run.returncode == 1, (run.stdout, run.stderr)
     assert "Traceback" not in run.stderr
     for word in words:
         assert word in run.stderr, run.stderr

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from voiceglimmer_plugins.reflect import FIND_ONE, NOTE_OFFER, match_answer
+from voiceglimmer_plugins.reflect import FIND_ONE, NOTE_OFFER, match_answer, reflections
 
 from tests.conftest import NOW
 from tests.practice_data import glimmer_id, months  # noqa: F401 (fixture)
@@ -69,7 +69,7 @@ def test_a_reflection_with_glimmers_today(assistant: Assistant) -> None:
     assert assistant.journal.savorings(tea)
     done = assistant.handle("Slow start, but a kind evening.").reply
     assert done.text == "Added to today's notes."
-    [note] = assistant.journal.reflections(NOW.date())
+    [note] = reflections(assistant.journal, NOW.date())
     assert (note.note, note.glimmer_id) == ("Slow start, but a kind evening.", tea)
 
 
@@ -80,7 +80,7 @@ def test_declining_the_savor_still_offers_the_note_and_skip_skips(assistant: Ass
     assistant.handle("the second one")
     assert assistant.handle("no").reply.text == f"Okay. {NOTE_OFFER}"
     assert assistant.handle("skip").reply.text == "Okay. Thank you for looking back on today."
-    assert assistant.journal.reflections(NOW.date()) == []
+    assert reflections(assistant.journal, NOW.date()) == []
 
 
 def test_one_glimmer_today_goes_straight_to_the_offer(assistant: Assistant) -> None:
@@ -129,7 +129,7 @@ def test_no_glimmers_today_gently_helps_find_one(assistant: Assistant) -> None:
     assert latest.text == "the warm bus on the way home" and latest.created_at == NOW
     assert assistant.handle("no").reply.text == f"Okay. {NOTE_OFFER}"
     assistant.handle("no")
-    assert assistant.journal.reflections() == []
+    assert reflections(assistant.journal) == []
 
 
 def test_no_glimmers_and_nothing_comes(assistant: Assistant) -> None:
@@ -138,7 +138,7 @@ def test_no_glimmers_and_nothing_comes(assistant: Assistant) -> None:
     assert reply.text.startswith("That's okay. Some days are like that")
     assert assistant.journal.count() == 0
     assistant.handle("it rained all day")  # the note, in the person's words
-    assert [r.note for r in assistant.journal.reflections(NOW.date())] == ["it rained all day"]
+    assert [r.note for r in reflections(assistant.journal, NOW.date())] == ["it rained all day"]
 
 
 def test_a_yes_asks_what_it_was(assistant: Assistant) -> None:
@@ -154,7 +154,7 @@ def test_add_a_note_directly(assistant: Assistant) -> None:
     asked = assistant.handle("add a note").reply
     assert asked.follow_up.kind == "text"
     assistant.handle("tea with Ana")
-    notes = [r.note for r in assistant.journal.reflections(NOW.date())]
+    notes = [r.note for r in reflections(assistant.journal, NOW.date())]
     assert notes == ["slept badly, but the evening was soft", "tea with Ana"]
 
 
@@ -170,7 +170,7 @@ def test_with_the_calm_check_the_note_waits_for_the_ratings(home: Path, clock) -
     after = a.handle("four").reply
     assert after.text.startswith("Noted: from 2 to 4.") and after.text.endswith(NOTE_OFFER)
     a.handle("a good day")
-    assert len(a.journal.reflections(NOW.date())) == 1
+    assert len(reflections(a.journal, NOW.date())) == 1
     a.journal.close()
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from voiceglimmer_plugins.rituals import parse_request, reminder_speech, say_time
+from voiceglimmer_plugins.rituals import (
+    Reminder,
+    all_reminders,
+    due_reminders,
+    mark_reminder_fired,
+    new_reminder,
+    parse_request,
+    reminder_speech,
+    say_time,
+)
 
 from tests.conftest import NOW
 from tests.practice_data import months  # noqa: F401 (fixture)
 from voiceglimmer.dialog.assistant import Assistant
-from voiceglimmer.store.journal import Reminder
 
 
 @pytest.mark.parametrize(
@@ -125,12 +133,12 @@ def test_set_list_and_cancel_by_voice(assistant: Assistant) -> None:
     gone = assistant.handle("cancel the 8am reminder").reply
     assert gone.text == "Okay, I removed the reminder at 8 am every day, to look for glimmers."
     assistant.handle("cancel the reflection reminder")
-    assert [r.message for r in assistant.journal.reminders()] == ["take a minute in the sun"]
+    assert [r.message for r in all_reminders(assistant.journal)] == ["take a minute in the sun"]
     assistant.handle("remind me to breathe at noon")
     ask = assistant.handle("cancel all my reminders").reply
     assert ask.text.startswith("Remove both reminders:")
     assert assistant.handle("yes").reply.text == "Okay, I removed 2 reminders."
-    assert assistant.journal.reminders() == []
+    assert all_reminders(assistant.journal) == []
     assert "don't have any" in assistant.handle("what reminders do I have").reply.text
 
 
@@ -139,7 +147,7 @@ def test_a_reminder_without_a_time_asks_for_one(assistant: Assistant) -> None:
     assert asked.text == "What time should I remind you to look for glimmers?"
     assert assistant.handle("sometime soon").reply.text.startswith("I didn't catch a time")
     assert "8:15 pm" in assistant.handle("8:15 in the evening").reply.text
-    [r] = assistant.journal.reminders()
+    [r] = all_reminders(assistant.journal)
     assert (r.kind, r.at) == ("look", time(20, 15))
 
 
@@ -150,7 +158,11 @@ def test_times_said_as_people_say_them(assistant: Assistant) -> None:
     assert said.text == "Okay. Every day at 7:45 am, I'll remind you to stretch."
     assistant.handle("remind me to look for glimmers")
     assert "8:45 pm" in assistant.handle("quarter to nine in the evening").reply.text
-    assert [f"{r.at:%H:%M}" for r in assistant.journal.reminders()] == ["07:45", "12:00", "20:45"]
+    assert [f"{r.at:%H:%M}" for r in all_reminders(assistant.journal)] == [
+        "07:45",
+        "12:00",
+        "20:45",
+    ]
     assert assistant.handle("cancel the 12 o'clock reminder").reply.text == (
         "Okay, I removed the reminder at noon every day, to eat lunch."
     )
@@ -161,34 +173,34 @@ def test_cancelling_what_isnt_there(assistant: Assistant) -> None:
     assistant.handle("remind me to look for glimmers at 8am")
     reply = assistant.handle("cancel the 6pm reminder").reply
     assert reply.text.startswith("I couldn't find that reminder. You have one reminder")
-    assert len(assistant.journal.reminders()) == 1
+    assert len(all_reminders(assistant.journal)) == 1
 
 
 def test_the_morning_ritual(assistant: Assistant) -> None:
     on = assistant.handle("turn on the morning ritual").reply
     assert on.text.startswith("The morning ritual is on: every day at 8 am")
-    [r] = assistant.journal.reminders()
+    [r] = all_reminders(assistant.journal)
     assert (r.kind, r.at, r.days) == ("morning", time(8), "daily")
     assistant.handle("start the morning ritual at 7")  # moved, not doubled
-    [r] = assistant.journal.reminders()
+    [r] = all_reminders(assistant.journal)
     assert r.at == time(7)
     assert assistant.handle("turn off the morning ritual").reply.text == (
         "Okay, the morning ritual is off."
     )
-    assert assistant.journal.reminders() == []
+    assert all_reminders(assistant.journal) == []
 
 
 def test_due_reminders_are_spoken_once_a_day(assistant: Assistant) -> None:
     yesterday = NOW - timedelta(days=1)
     journal = assistant.journal
-    journal.add_reminder("morning", "08:00", created_at=yesterday)
-    journal.add_reminder("reflect", "21:00", created_at=yesterday)
+    new_reminder(journal, "morning", "08:00", created_at=yesterday)
+    new_reminder(journal, "reflect", "21:00", created_at=yesterday)
     spoken = []
     for hour in range(24):  # the loop's call, once an hour through the day
         now = NOW.replace(hour=hour, minute=5)
-        for reminder in journal.due_reminders(now):
+        for reminder in due_reminders(journal, now):
             spoken.append((hour, reminder_speech(reminder)))
-            journal.mark_reminder_fired(reminder.id, now)
+            mark_reminder_fired(journal, reminder.id, now)
     assert [h for h, _ in spoken] == [8, 21]
     assert spoken[0][1].startswith("Good morning.")
 
@@ -210,7 +222,7 @@ def test_the_reminders_command(cli, months) -> None:  # noqa: F811
     assert removed.stdout == "Removed reminder #1: at 8 am every day, to look for glimmers.\n"
     assert [line[:3] for line in cli("reminders", "list").stdout.splitlines()] == ["#3 ", "#2 "]
     missing = cli("reminders", "remove", "1")
-    assert missing.returncode == 2 and "no reminder #1" in missing.stderr
+    assert missing.returncode == 1 and "no reminder #1" in missing.stderr
     assert "Traceback" not in missing.stderr
     added = cli("reminders", "add", "every", "evening", "at", "9:30", "ask", "me", "to", "reflect")
     assert added.stdout.startswith("Added #4   21:30  every day")
@@ -221,4 +233,4 @@ def test_the_reminders_command(cli, months) -> None:  # noqa: F811
 def test_an_empty_reminders_list(cli) -> None:
     assert cli("reminders").stdout.startswith("No reminders.")
     bad = cli("reminders", "add", "look", "for", "glimmers")
-    assert bad.returncode == 2 and "No time" in bad.stderr
+    assert bad.returncode == 1 and "No time" in bad.stderr

@@ -124,6 +124,14 @@ def test_the_core_keeps_its_sentences(assistant: Assistant, text: str, plugin, i
 
 
 def test_the_core_comes_first_in_suggestions(assistant: Assistant) -> None:
-    reply = assistant.handle("open the pod bay doors").reply.text
+    reply = assistant.handle("blorp zint quaffle").reply.text
     assert "I noticed a glimmer" in reply and "Savor it" in reply and "yesterday" in reply
     assert "die" not in reply
+
+
+def test_an_off_topic_request_gets_an_honest_no_and_one_thing_to_try(
+    assistant: Assistant,
+) -> None:
+    handled = assistant.handle("what's the weather like in Leeds tomorrow")
+    assert handled.intent == "out_of_scope"
+    assert "can't" in handled.reply.text and "glimmer" in handled.reply.text

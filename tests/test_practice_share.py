@@ -27,8 +27,10 @@ def test_share_my_last_glimmer_writes_a_private_card(assistant: Assistant, home:
     reply = assistant.handle("share my last glimmer").reply
     path = home / "shared" / "2026-11-24-mums-laugh-on-the-phone-1.md"
     assert reply.text == (
-        f"I made a card of it: {path}. It's only on this computer. Pass it on however you like."
+        "I made a card of it, in the shared folder beside your journal. "
+        "It's only on this computer. Pass it on however you like."
     )
+    assert "/" not in reply.text  # a path is never read aloud; it travels in the data
     assert reply.data == {"path": str(path)}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -75,7 +77,8 @@ def test_through_the_cli_prints_only_the_reply(cli, months, home: Path) -> None:
     run = cli("chat", input="share my last glimmer\n")
     path = home / "shared" / "2026-11-24-a-neighbour-waved-at-me.md"
     assert run.stdout == (
-        f"I made a card of it: {path}. It's only on this computer. Pass it on however you like.\n"
+        "I made a card of it, in the shared folder beside your journal. "
+        "It's only on this computer. Pass it on however you like.\n"
     )
     assert run.stderr == ""
     card = path.read_text()

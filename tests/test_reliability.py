@@ -161,7 +161,7 @@ def test_cli_log_on_a_full_disk_says_so_and_repeats_the_words(tmp_path) -> None:
         fill(home)
         done = subprocess.run([sys.executable, "-m", "voiceglimmer", "log", "a heron at dusk"],
                               env=cli_env(home), capture_output=True, text=True)  # fmt: skip
-        assert done.returncode == 2
+        assert done.returncode == 1
         assert "disk is full" in done.stderr and "a heron at dusk" in done.stderr
         assert "Traceback" not in done.stderr
 
@@ -174,11 +174,11 @@ def test_a_read_only_home_is_reported_and_the_words_repeated(tmp_path) -> None:
         subprocess.run(["mount", "-o", "remount,ro", str(home)], check=True)
         done = subprocess.run([sys.executable, "-m", "voiceglimmer", "log", "a robin singing"],
                               env=cli_env(home), capture_output=True, text=True)  # fmt: skip
-        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.returncode == 1 and "Traceback" not in done.stderr
         assert "read-only" in done.stderr and "a robin singing" in done.stderr
         chat = subprocess.run([sys.executable, "-m", "voiceglimmer", "chat"], input="hello\n",
                               env=cli_env(home), capture_output=True, text=True)  # fmt: skip
-        assert chat.returncode == 2 and "read-only" in chat.stderr
+        assert chat.returncode == 1 and "read-only" in chat.stderr
         assert (home / "journal.sqlite3").read_bytes() == before
 
 
@@ -245,7 +245,7 @@ def test_the_text_and_file_audio_loops_run_with_no_network(tmp_path) -> None:
 def test_model_fetch_offline_fails_clearly(tmp_path) -> None:
     done, attempts = offline(["models", "fetch", "vosk-model-small-en-us-0.15", "--dest",
                               str(tmp_path / "m")], tmp_path / "home", tmp_path)  # fmt: skip
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "offline" in done.stderr.lower()
     assert attempts  # the one explicit download is the only thing that tries the network
     assert not any((tmp_path / "m").glob("vosk-model-*"))

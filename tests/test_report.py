@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from voiceglimmer_plugins import savor_guide, themes
 
 from tests.conftest import NOW, ZONE
 from voiceglimmer.store import progress
@@ -413,26 +414,31 @@ def test_report_without_tags_or_ratings_says_so(cli, home, records: dict) -> Non
 
 def test_report_refuses_a_missing_folder(cli, home) -> None:
     run = cli("report", "-o", str(home.parent / "nowhere" / "r.html"))
-    assert run.returncode == 2 and "There is no folder" in run.stderr
+    assert run.returncode == 1 and "There is no folder" in run.stderr
 
 
 # -- the same rules as the journal, and fast on a big journal -----------------------
 
 
-def test_progress_agrees_with_the_journal_api(cli, sample, home) -> None:
+def test_the_figures_agree_with_the_plugins_own_api(cli, sample, home) -> None:
+    """What stats and the report show of themes and calm is what the themes and
+    savor-guide plugins say about their own tables."""
     with Journal(home / "journal.sqlite3") as journal:
-        assert dict(progress.theme_counts(journal, NOW)) == journal.tag_counts()
+        assert dict(themes.theme_counts(journal, NOW)) == themes.tag_counts(journal)
         start = datetime(2026, 10, 1, tzinfo=TZ)
-        assert dict(progress.theme_counts(journal, NOW, start=start)) == journal.tag_counts(
-            start, NOW + timedelta(seconds=1)
+        assert dict(themes.theme_counts(journal, NOW, start=start)) == themes.tag_counts(
+            journal, start, NOW + timedelta(seconds=1)
         )
-        both = [r for r in journal.calm_ratings() if r[1] is not None and r[2] is not None]
-        assert progress.calm(journal, NOW).rated == len(both)
+        ratings = savor_guide.calm_ratings(journal)
+        both = [r for r in ratings if r[1] is not None and r[2] is not None]
+        assert savor_guide.calm_figures(journal, NOW, 30).rated == len(both)
 
 
 def test_a_hundred_thousand_glimmers_in_well_under_a_second(tmp_path: Path) -> None:
     path = tmp_path / "big.sqlite3"
-    Journal(path).close()  # the current schema
+    with Journal(path) as made:  # the current schema, the themes and calm tables with it
+        made.attach("themes", themes.SCHEMA)
+        made.attach("savor-guide", savor_guide.SCHEMA)
     end = NOW.timestamp()
     with closing(sqlite3.connect(path)) as db, db:  # built inside SQLite: a second, not minutes
         db.execute(
@@ -443,22 +449,29 @@ def test_a_hundred_thousand_glimmers_in_well_under_a_second(tmp_path: Path) -> N
             (end,),
         )
         db.execute(
-            "INSERT INTO tags (glimmer_id, tag, source) SELECT id, "
+            "INSERT INTO themes_tags (glimmer_id, tag, source) SELECT id, "
             "CASE id % 5 WHEN 0 THEN 'nature' WHEN 1 THEN 'connection' WHEN 2 THEN 'comfort' "
             "WHEN 3 THEN 'sound' ELSE 'taste' END, "
             "CASE WHEN id % 7 = 0 THEN 'person' ELSE 'inferred' END FROM glimmers WHERE id % 4 != 0"
         )
         db.execute(
-            "INSERT INTO savorings (glimmer_id, started_at, seconds, length, completed, "
-            "calm_before, calm_after) SELECT id % 5000 + 1, "
-            "strftime('%Y-%m-%dT%H:%M:%S+00:00', created_ts + 600, 'unixepoch'), 52, 'quick', 1, "
-            "1 + id % 4, min(5, 2 + id % 4) FROM glimmers WHERE id % 3 = 0"
+            "INSERT INTO savorings (id, glimmer_id, started_at, seconds, length, completed) "
+            "SELECT id, id % 5000 + 1, "
+            "strftime('%Y-%m-%dT%H:%M:%S+00:00', created_ts + 600, 'unixepoch'), 52, 'quick', 1 "
+            "FROM glimmers WHERE id % 3 = 0"
+        )
+        db.execute(
+            "INSERT INTO savor_guide_ratings (savoring_id, calm_before, calm_after) "
+            "SELECT id, 1 + id % 4, min(5, 2 + id % 4) FROM savorings"
         )
     with Journal(path) as journal:
         elapsed = []
         for _ in range(3):  # the best of three: a busy machine shouldn't decide this
             started = time.perf_counter()
-            result = progress.compute(journal, NOW)
+            # what `stats` does: the plugins' figures, then the rest
+            figures = themes.theme_figures(journal, NOW, 6, 6)
+            calm = savor_guide.calm_figures(journal, NOW, 30)
+            result = progress.compute(journal, NOW, themes=figures, calm=calm)
             elapsed.append(time.perf_counter() - started)
     assert result.totals.glimmers == 100_000 and result.totals.savorings == 33_333
     assert result.streaks.current == result.streaks.longest == result.totals.practice_days

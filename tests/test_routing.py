@@ -130,14 +130,14 @@ def test_routes(assistant: Assistant, text: str, plugin: str, intent: str, slots
 
 @pytest.mark.parametrize(
     "text",
-    ["blah blah", "what is the weather", "play some jazz", "glimmering", "savory pancakes"],
+    ["blah blah", "play some jazz", "glimmering", "savory pancakes"],
 )
 def test_unrelated_words_are_not_claimed(assistant: Assistant, text: str) -> None:
     assert assistant.registry.match(text) is None
 
 
 def test_no_match_suggests_what_to_say(assistant: Assistant) -> None:
-    reply = assistant.handle("please open the pod bay doors").reply.text
+    reply = assistant.handle("blorp zint quaffle").reply.text
     assert "not sure" in reply
     # one suggestion from each built-in plugin
     assert "I noticed a glimmer" in reply and "Savor it" in reply and "yesterday" in reply

@@ -269,3 +269,67 @@ def test_a_cache_others_could_have_written_is_not_read(
         assert err == ""
         assert "HACKED" not in cache.read_text()
         assert (cache.stat().st_uid, cache.stat().st_mode & 0o777) == (os.geteuid(), 0o600)
+
+
+WEATHER_MODULE = """
+from voiceglimmer import Intent, hookimpl
+
+
+def noted(turn):
+    return f"Noted the {turn.slots['kind']}: {turn.slots['what']}."
+
+
+@hookimpl
+def register_intents(register):
+    for intent in Intent.from_data(__name__, {"weather_glimmer": noted}):
+        register(intent)
+"""
+
+WEATHER_SENTENCES = """
+intents:
+  weather_glimmer:
+    data:
+      - sentences: ["<on_a> {kind} day {what}"]
+lists:
+  kind:
+    values:
+      - {in: sunny, out: sun}
+      - {in: rainy, out: rain}
+  what:
+    wildcard: true
+expansion_rules:
+  on_a: "(on|in) a"
+"""
+
+
+def test_a_sentence_file_is_read_back_from_the_cache_until_it_is_edited(
+    tmp_path: Path, home: Path, cli: Callable
+) -> None:
+    """A plugin's sentence file is parsed once; later starts take the parse from the cache,
+    which holds it by the file's exact bytes, so an edit is always read afresh."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "weather.py").write_text(WEATHER_MODULE)
+    sentences = plugins / "weather.yaml"
+    sentences.write_text(WEATHER_SENTENCES)
+
+    def say(text: str) -> str:
+        run = cli("--plugins-dir", str(plugins), "chat", "--json", input=text + "\n")
+        return run.json_lines()[0]["reply"]
+
+    assert say("in a sunny day birds") == "Noted the sun: birds."
+    cache = home / "cache" / "templates.json"
+    stored = json.loads(cache.read_text())
+    [data] = [
+        value
+        for key, value in stored["entries"]
+        if key[0] == "data" and "weather_glimmer" in value[1]["intents"]
+    ]
+    # what the cache holds is what a start uses while the file is unchanged (and ours) ...
+    data[1]["lists"]["kind"]["values"][0]["out"] = "HACKED"
+    cache.write_text(json.dumps(stored))
+    assert say("in a sunny day birds") == "Noted the HACKED: birds."
+    # ... and an edited file is read again, never answered from the old parse
+    sentences.write_text(WEATHER_SENTENCES.replace("(on|in) a", "(on|in|under) a"))
+    assert say("under a sunny day birds") == "Noted the sun: birds."
+    assert say("in a sunny day birds") == "Noted the sun: birds."

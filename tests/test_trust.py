@@ -268,7 +268,7 @@ def test_a_home_journal_and_config_others_can_reach_are_named_with_the_fix(
 ) -> None:
     assert cli("log", "the first sip of tea").returncode == 0
     journal, config = home / "journal.sqlite3", home / "config.toml"
-    config.write_text("calm_check = false\n")
+    config.write_text("[plugins.savor-guide]\ncalm_check = false\n")
     home.chmod(0o777)
     journal.chmod(0o644)
     config.chmod(0o666)
@@ -306,7 +306,7 @@ def test_voiceglimmer_home_that_is_a_file_is_explained(
     home.parent.mkdir(parents=True, exist_ok=True)
     home.write_text("not a folder")
     run = cli(*command, input="")
-    assert run.returncode == 2
+    assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert run.stderr == (
         f"voiceglimmer: VOICEGLIMMER_HOME is {home}, which is a file, not a folder. "
@@ -319,7 +319,7 @@ def test_voiceglimmer_home_under_a_file_is_explained(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     run = _cli(["list"], {"VOICEGLIMMER_HOME": str(blocker / "home")})
-    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr
     assert f"can't be created: {blocker} is a file." in run.stderr
 
 
@@ -328,7 +328,7 @@ def test_a_data_folder_that_is_a_file_is_explained(tmp_path: Path) -> None:
     data.mkdir()
     (data / "voiceglimmer").write_text("in the way")
     run = _cli_without_home(tmp_path, ["list"], data=data, config=config)
-    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.startswith(
         f"voiceglimmer: The data folder {data / 'voiceglimmer'} is a file, not a folder."
     )

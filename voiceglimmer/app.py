@@ -8,7 +8,6 @@ loaded once per process.
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,12 +18,18 @@ from voiceglimmer.dialog.assistant import Assistant
 from voiceglimmer.dialog.plugin_manager import Plugins, Problem, load
 from voiceglimmer.errors import UserError
 from voiceglimmer.store import clock
+from voiceglimmer.store.config import PluginSettings, Setting
+from voiceglimmer.store.diagnostics import get_logger
 from voiceglimmer.store.home import Home, HomeError
 from voiceglimmer.store.journal import Journal
+from voiceglimmer.store.plugin_store import PluginSchema
+
+log = get_logger(__name__)
 
 
 def warn(problem: Problem) -> None:
-    print(f"voiceglimmer: warning: {problem}", file=sys.stderr)
+    """Report a plugin's problem as a warning; the assistant carries on without it."""
+    log.warning("%s", problem)
 
 
 @dataclass
@@ -59,9 +64,48 @@ class App:
             self.home.ensure()
         except HomeError as exc:
             raise UserError(str(exc)) from None
-        journal = open_journal(self.home, self.clock(), daily=self.backups)
+        journal = open_journal(
+            self.home,
+            self.clock(),
+            daily=self.backups,
+            schemas=self.plugin_schemas,
+            on_schema_problem=lambda plugin, exc: self.plugins.report(
+                plugin, "could not set up its journal tables", str(exc)
+            ),
+        )
         self.home.privacy_warnings()
         return journal
+
+    @cached_property
+    def plugin_schemas(self) -> dict[str, PluginSchema]:
+        """The tables each plugin declares (``journal_schema``), by plugin name."""
+        found: dict[str, PluginSchema] = {}
+        for plugin, schema in self.plugins.call_each("journal_schema"):
+            if isinstance(schema, PluginSchema):
+                found[plugin] = schema
+            elif schema is not None:
+                self.plugins.report(plugin, "returned something odd from journal_schema",
+                                    repr(schema)[:200])  # fmt: skip
+        return found
+
+    @cached_property
+    def settings(self) -> PluginSettings:
+        """Each plugin's settings: its ``[plugins.NAME]`` in config.toml over the defaults
+        it declares (``plugin_settings``). A wrong value is refused, an unknown one warned of."""
+        from voiceglimmer.store import config
+
+        declared: dict[str, list[Setting]] = {}
+        for plugin, settings in self.plugins.call_each("plugin_settings"):
+            if settings is None:
+                continue
+            listed = list(settings) if isinstance(settings, list | tuple) else [settings]
+            names = {s.name for s in listed if isinstance(s, Setting)}
+            if len(names) != len(listed):  # not all Settings, or a name twice
+                self.plugins.report(plugin, "returned something odd from plugin_settings",
+                                    repr(settings)[:200])  # fmt: skip
+                continue
+            declared[plugin] = listed
+        return config.plugin_settings(self.home, declared)
 
     @cached_property
     def assistant(self) -> Assistant:
@@ -75,6 +119,8 @@ class App:
             rng=self.rng,
             handler_timeout=float(timeout),
             template_cache=self.home.cache_dir / "templates.json",
+            model_cache=self.home.shared_cache_dir,
+            settings=self.settings,
         )
 
     def close(self) -> None:

@@ -250,7 +250,7 @@ def normalise(text: str) -> str:
     return " ".join(_SPELLED_OUT_RE.sub(lambda m: _SPELLED_OUT[m.group(1)], text).split())
 
 
-def _pattern(phrase: str) -> str:
+def phrase_pattern(phrase: str) -> str:
     """A phrase of :data:`PHRASES` as a regular expression over normalised words."""
     pattern = phrase.replace("#", "\0")
     pattern = re.sub(r"\(([^)]+) \)", r"[\1 ]", pattern)  # "(been )born": optional word
@@ -264,12 +264,12 @@ def _pattern(phrase: str) -> str:
 @cache
 def _phrase_re() -> re.Pattern[str]:
     """Compiled on first use, so importing this module costs nothing at start-up."""
-    return re.compile(r"\b(" + "|".join(_pattern(p) for p in PHRASES) + r")\b")
+    return re.compile(r"\b(" + "|".join(phrase_pattern(p) for p in PHRASES) + r")\b")
 
 
 @cache
 def _not_crisis_re() -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(_pattern(p) for p in NOT_CRISIS) + r")\b")
+    return re.compile(r"\b(?:" + "|".join(phrase_pattern(p) for p in NOT_CRISIS) + r")\b")
 
 
 def spoken_forms(phrase: str) -> list[str]:

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 if TYPE_CHECKING:
     from voiceglimmer.dialog.assistant import Turn
 
-Source = Literal["typed", "voice", "imported"]
+#: How a glimmer or an utterance came in: typed, spoken, or read from an export.
+GlimmerSource = Literal["typed", "voice", "imported"]
 Pace = Literal["normal", "slow"]
 
 
@@ -33,7 +34,7 @@ class Utterance:
     """One thing the person said or typed, as text."""
 
     text: str
-    source: Source = "typed"
+    source: GlimmerSource = "typed"
     confidence: float | None = None
 
 
@@ -115,7 +116,7 @@ class Glimmer:
     id: int
     created_at: datetime
     text: str
-    source: Source
+    source: GlimmerSource
     savor_count: int = 0
     savored_seconds: float = 0.0
 
@@ -141,6 +142,11 @@ class Handled:
     plugin: str | None = None
     intent: str | None = None
     slots: dict[str, str] = field(default_factory=dict)
+    #: Which understanding stage decided: "crisis", "distress", "answer", "template",
+    #: "robust", "clarify" or "fallback" (see voiceglimmer.dialog.pipeline).
+    stage: str | None = None
+    #: How sure that stage was, from 0 to 1.
+    confidence: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -148,6 +154,8 @@ class Handled:
             "plugin": self.plugin,
             "intent": self.intent,
             "slots": self.slots,
+            "stage": self.stage,
+            "confidence": self.confidence,
             "reply": self.reply.text,
             "glimmer_id": self.reply.glimmer_id,
             "awaiting": self.reply.follow_up.kind if self.reply.follow_up else None,
@@ -217,6 +225,9 @@ class Understood(LoopEvent):
     plugin: str | None
     intent: str | None
     slots: dict[str, str]
+    #: The understanding stage that decided, and how sure it was (see ``Handled``).
+    stage: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)

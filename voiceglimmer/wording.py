@@ -39,6 +39,45 @@ def reflect(text: str) -> str:
     return _SWAP_RE.sub(lambda m: _SWAPS[m.group(1).lower().replace("\u2019", "'")], text)
 
 
+#: Month names, January first: ``MONTHS[day.month - 1]``. Written out rather than taken
+#: from ``strftime("%B")``, which follows the locale, so replies always say them in English.
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+
+#: Contractions and their long forms, as the sentence templates match them ("i'm" also
+#: matches "im" and "i am"). The crisis check keeps its own reviewed list, which spells
+#: out slang and dialect too.
+CONTRACTIONS = {
+    "what's": "what is",
+    "that's": "that is",
+    "it's": "it is",
+    "i'm": "i am",
+    "i've": "i have",
+    "i'd": "i would",
+    "i'll": "i will",
+    "let's": "let us",
+    "don't": "do not",
+    "didn't": "did not",
+    "can't": "cannot",
+    "how's": "how is",
+    "there's": "there is",
+}
+
+
+def ordinal(n: int) -> str:
+    """An ordinal in digits ("1st", "12th", "23rd"): speech engines read these naturally."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def capitalised(text: str) -> str:
+    """``text`` with its first letter in capitals, the rest as it was: a glimmer quoted at
+    the start of a sentence ("Your mum's laugh ..."); ``str.capitalize`` would lower the rest."""
+    return text[:1].upper() + text[1:]
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     if count == 1:
         return f"one {word}"

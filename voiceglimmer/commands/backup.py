@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from voiceglimmer.app import App
-from voiceglimmer.errors import UserError
+from voiceglimmer.errors import UsageError, UserError
+from voiceglimmer.hookspecs import Subparsers
 from voiceglimmer.store.backup import (
     FOLDER,
     FORGET_ALL_ANSWER,
@@ -34,7 +35,7 @@ from voiceglimmer.store.journal import Journal, JournalError
 from voiceglimmer.wording import for_terminal, plural
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: Subparsers) -> None:
     p = sub.add_parser("backup", help="back up the journal now, or list the backups")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--to", metavar="FILE", type=Path, help="write the copy here instead")
@@ -60,8 +61,8 @@ def _confirmed(question: str, answer: str, *, yes: bool, what: str) -> bool:
     """--yes, or the exact words typed at a terminal; never a guess from a pipe."""
     if yes:
         return True
-    if not sys.stdin.isatty():
-        raise UserError(
+    if not sys.stdin.isatty():  # a script: its command line lacks --yes (exit code 2)
+        raise UsageError(
             f"{what} needs your confirmation: run it at a terminal, or add --yes. "
             "Nothing was changed."
         )
@@ -242,7 +243,7 @@ def forget_command(args: argparse.Namespace, app: App) -> int:
     if args.all:
         return _forget_all(args, app)
     if args.id is None:
-        raise UserError(
+        raise UsageError(
             "Say what to forget: voiceglimmer forget ID (voiceglimmer list shows the "
             "numbers), or voiceglimmer forget --all."
         )

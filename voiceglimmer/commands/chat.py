@@ -31,6 +31,7 @@ from voiceglimmer import crisis
 from voiceglimmer.app import App
 from voiceglimmer.dialog.assistant import MAX_UTTERANCE_CHARS
 from voiceglimmer.events import Handled, Reply, Utterance
+from voiceglimmer.hookspecs import Subparsers
 from voiceglimmer.wording import for_terminal
 
 #: Bytes read from a piped line before the cap is surely reached (UTF-8 spends at most
@@ -56,7 +57,7 @@ GREETING = (
 GREETED_KEY = "greeted"
 
 
-def add_command(sub: argparse._SubParsersAction) -> None:
+def add_command(sub: Subparsers) -> None:
     p = sub.add_parser("chat", help="talk with the assistant by typing (the default)")
     p.add_argument("--json", action="store_true", help="print one JSON object per utterance")
     p.add_argument(

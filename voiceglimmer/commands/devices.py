@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from voiceglimmer.errors import UserError
+from voiceglimmer.hookspecs import Subparsers
+from voiceglimmer.store.diagnostics import get_logger
 from voiceglimmer.voice import mic
 from voiceglimmer.voice.audio import AudioError
 from voiceglimmer.voice.mic import FILE_HINT, Device
@@ -14,8 +15,10 @@ from voiceglimmer.voice.mic import FILE_HINT, Device
 if TYPE_CHECKING:
     from voiceglimmer.app import App
 
+log = get_logger(__name__)
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+
+def add_commands(sub: Subparsers) -> None:
     p = sub.add_parser("devices", help="list microphones and speakers")
     p.set_defaults(func=devices_command)
 
@@ -42,10 +45,10 @@ def devices_command(args: argparse.Namespace, app: App | None) -> int:
     except AudioError as exc:
         raise UserError(str(exc)) from None
     if not devices:
-        print(
+        log.error(
             "No audio devices found. Check that a sound card is connected and that PulseAudio "
-            f"or PipeWire is running; you can still {FILE_HINT}.",
-            file=sys.stderr,
+            "or PipeWire is running; you can still %s.",
+            FILE_HINT,
         )
         return 1
     print(format_devices(devices))

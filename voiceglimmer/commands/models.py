@@ -7,6 +7,7 @@ from pathlib import Path
 
 from voiceglimmer.app import App
 from voiceglimmer.errors import UserError
+from voiceglimmer.hookspecs import Subparsers
 from voiceglimmer.store.home import Home
 from voiceglimmer.voice.speech_models import (
     ENV,
@@ -23,7 +24,7 @@ from voiceglimmer.voice.speech_models import (
 )
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: Subparsers) -> None:
     p = sub.add_parser("models", help="list, fetch, check and locate speech models")
     p.set_defaults(func=list_command)
     msub = p.add_subparsers(dest="models_command", metavar="SUBCOMMAND")

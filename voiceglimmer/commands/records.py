@@ -1,8 +1,9 @@
 """Reading the journal out and back in: ``list``, ``export`` and ``import``.
 
 Exports are the person's way out: JSON round-trips everything (ids, times with
-their original offsets, sources, savorings); Markdown is for reading; CSV is
-for spreadsheets. Files written here are owner-only, like the journal.
+their original offsets, sources, savorings, and every plugin's own tables in a
+section per plugin); Markdown is for reading; CSV is for spreadsheets. Files
+written here are owner-only, like the journal.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from pathlib import Path
 
 from voiceglimmer import crisis
 from voiceglimmer.app import App
-from voiceglimmer.errors import UserError
+from voiceglimmer.errors import UsageError, UserError
 from voiceglimmer.events import Glimmer
+from voiceglimmer.hookspecs import Subparsers
 from voiceglimmer.store import safefile
 from voiceglimmer.store.journal import JournalError, collector_paused, local_time
 from voiceglimmer.wording import for_terminal, plural
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: Subparsers) -> None:
     p = sub.add_parser("list", help="show saved glimmers")
     p.add_argument("--day", metavar="WHEN", help="e.g. today, yesterday, 'last week', 'Nov 3'")
     p.add_argument("--search", metavar="WORDS", help="only glimmers containing these words")
@@ -58,8 +60,8 @@ def list_command(args: argparse.Namespace, app: App) -> int:
     elif args.day:
         try:
             span = parse_span(args.day, app.clock())
-        except WhenError as exc:
-            raise UserError(str(exc)) from exc
+        except WhenError as exc:  # words --day can't take: the command line to correct
+            raise UsageError(str(exc)) from exc
         glimmers = journal.between(span.start, span.end)
     else:
         glimmers = list(journal)
@@ -189,6 +191,12 @@ def import_command(args: argparse.Namespace, app: App) -> int:
         raise UserError(str(exc)) from exc
     extra = f"; {done.skipped} were already in the journal" if done.skipped else ""
     print(f"Imported {done.added} glimmers from {args.file}{extra}.")
+    if done.not_imported:
+        names = ", ".join(done.not_imported)
+        print(
+            f"The file also holds data of plugins not installed here ({names}); it was "
+            "not imported. Install them and import the file again to add it."
+        )
     if done.withheld:
         said = crisis.NOT_IMPORTED.format(count=plural(done.withheld, "entry", "entries"))
         print(said[0].upper() + said[1:])

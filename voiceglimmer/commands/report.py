@@ -27,16 +27,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from voiceglimmer.app import App
-from voiceglimmer.errors import UserError
+from voiceglimmer.errors import UsageError, UserError
+from voiceglimmer.hookspecs import Subparsers
 from voiceglimmer.wording import for_terminal, plural, quote
 
 if TYPE_CHECKING:
     from voiceglimmer.store.progress import Calm, Favourite, MonthThemes, Progress, Streaks
 
 DEFAULT_WEEKS = 12
+T = TypeVar("T")
+
+#: Months in the themes chart, themes in its legend, and rated savorings in the calm chart.
+MONTHS = 6
+TOP_THEMES = 6
+CALM_PAIRS = 30
 MAX_WEEKS = 260
 REPORT_NAME = "glimmer-report.html"
 
@@ -58,7 +65,7 @@ AFTER = "#cf7a4f"
 # -- commands ------------------------------------------------------------------
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: Subparsers) -> None:
     p = sub.add_parser("stats", help="how the practice is going: weeks, streaks, themes, calm")
     p.add_argument("--json", action="store_true", help="the figures as one JSON object")
     p.add_argument(
@@ -81,14 +88,33 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _weeks(args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= MAX_WEEKS:
-        raise UserError(f"--weeks needs a number from 1 to {MAX_WEEKS}.")
+        raise UsageError(f"--weeks needs a number from 1 to {MAX_WEEKS}.")
     return int(args.weeks)
 
 
-def stats_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.store.progress import compute  # deferred: see the module docstring
+def figures(app: App, weeks: int) -> Progress:
+    """Every figure, themes and calm included: those are asked of the plugins that
+    keep them (``theme_figures``, ``calm_figures``); the first answer counts, and a
+    plugin that fails is reported and passed over."""
+    from voiceglimmer.store.progress import Calm, ThemeFigures, compute  # deferred: see above
 
-    progress = compute(app.journal, app.clock(), weeks=_weeks(args))
+    now = app.clock()
+    themes = _asked(app, "theme_figures", ThemeFigures, now=now, months=MONTHS, top=TOP_THEMES)
+    calm = _asked(app, "calm_figures", Calm, now=now, pairs=CALM_PAIRS)
+    return compute(app.journal, now, weeks=weeks, months=MONTHS, themes=themes, calm=calm)
+
+
+def _asked(app: App, hook: str, kind: type[T], **kwargs: Any) -> T | None:
+    for plugin, answer in app.plugins.call_each(hook, journal=app.journal, **kwargs):
+        if isinstance(answer, kind):
+            return answer
+        if answer is not None:
+            app.plugins.report(plugin, f"returned something odd from {hook}", repr(answer)[:200])
+    return None
+
+
+def stats_command(args: argparse.Namespace, app: App) -> int:
+    progress = figures(app, _weeks(args))
     if args.json:
         print(json.dumps(progress.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -97,7 +123,6 @@ def stats_command(args: argparse.Namespace, app: App) -> int:
 
 
 def report_command(args: argparse.Namespace, app: App) -> int:
-    from voiceglimmer.store.progress import compute  # deferred: see the module docstring
     from voiceglimmer.store.safefile import OutputError, check_target, write_private
 
     weeks = _weeks(args)
@@ -108,7 +133,7 @@ def report_command(args: argparse.Namespace, app: App) -> int:
         # Devices, pipes, links and missing folders are refused before any work,
         # and the page lands atomically as an owner-only file (see safefile).
         check_target(path)
-        progress = compute(app.journal, app.clock(), weeks=weeks)
+        progress = figures(app, weeks)
         write_private(path, render(progress))
     except OutputError as exc:
         raise UserError(f"The report was not written: {exc}") from exc
@@ -481,7 +506,7 @@ def themes_chart(p: Progress, most: int = len(THEME_COLOURS)) -> str:
     body = _grid(ticks, left, top, plot_w, plot_h)
     for i, m in enumerate(months):
         x = left + i * slot + (slot - bar_w) / 2
-        base = top + plot_h
+        base: float = top + plot_h
         parts = [(tag, m.counts.get(tag, 0)) for tag in shown]
         if others:
             parts.append(("other", sum(n for tag, n in m.counts.items() if tag in others)))

@@ -36,8 +36,15 @@ from voiceglimmer.events import (
     Utterance,
     Wake,
 )
+from voiceglimmer.hookspecs import Subparsers
 from voiceglimmer.store import config
-from voiceglimmer.voice.audio import AudioError, Sink, Source, Speech
+from voiceglimmer.voice.audio import (
+    AudioError,
+    AudioSource,
+    AudioSourceWithWarnings,
+    Sink,
+    Speech,
+)
 from voiceglimmer.wording import for_terminal
 
 if TYPE_CHECKING:
@@ -52,14 +59,14 @@ DISCLAIMER = (
 )
 
 
-def add_command(sub: argparse._SubParsersAction) -> None:
+def add_command(sub: Subparsers) -> None:
     p = sub.add_parser("run", help="listen and talk: the hands-free voice assistant")
     p.add_argument(
         "--input",
         "-i",
-        metavar="FILE.wav|-",
-        help="read speech from a WAV file (any rate/channels) or raw 16 kHz PCM on "
-        "stdin (-) instead of the microphone",
+        metavar="FILE|-",
+        help="read speech from a recording (WAV, FLAC, Ogg or MP3; any rate/channels), a "
+        "named pipe carrying WAV, or raw 16 kHz PCM on stdin (-), instead of the microphone",
     )
     p.add_argument(
         "--output",
@@ -201,13 +208,13 @@ class CappedAssistant:
         return self.assistant.announcements()
 
 
-def _source(args: argparse.Namespace, settings: dict) -> Source:
+def _source(args: argparse.Namespace, settings: dict) -> AudioSource:
     from voiceglimmer.voice import mic
 
     if args.input == "-":
         return mic.StdinSource()
     if args.input:
-        return mic.open_wav(args.input)
+        return mic.open_audio(args.input)
     return mic.Microphone(args.device if args.device is not None else settings.get("input_device"))
 
 
@@ -265,7 +272,7 @@ def run_command(args: argparse.Namespace, app: App) -> int:
 
     # Cheap checks first, so a bad file or missing model is reported at once.
     model_path = models.resolve_model(args.model, app.home)
-    source: Source | None = None
+    source: AudioSource | None = None
     sink: Sink | None = None
     try:
         source = _source(args, settings)
@@ -312,9 +319,9 @@ def run_command(args: argparse.Namespace, app: App) -> int:
                     "won't work, but Ctrl-C will.",
                 )
             )
-        if getattr(source, "warning", None):
-            emit(Notice(0.0, source.warning))  # e.g. a WAV file cut short
-        if hasattr(source, "on_warning"):
+        if isinstance(source, AudioSourceWithWarnings):
+            if source.warning:
+                emit(Notice(0.0, source.warning))  # e.g. a WAV file cut short
             # a named pipe only finds out as it ends that it was cut short or too long
             source.on_warning = lambda message: emit(Notice(round(engine.clock(), 3), message))
         if not args.json and not args.input:

@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from voiceglimmer import crisis
+from voiceglimmer.dialog import distress
+from voiceglimmer.dialog.answers import read_answer
 from voiceglimmer.dialog.deadline import HandlerTimeout, deadline
-from voiceglimmer.dialog.plugin_manager import PLUGIN_FAILURES, Plugins, contained_output
+from voiceglimmer.dialog.pipeline import GLIMMER_SLOT, Pipeline, Understood
+from voiceglimmer.dialog.plugin_manager import (
+    PLUGIN_FAILURES,
+    Plugins,
+    contained_output,
+    running_plugin,
+)
 from voiceglimmer.dialog.understanding import (
     Intent,
     IntentRegistry,
@@ -29,18 +37,28 @@ from voiceglimmer.dialog.understanding import (
 from voiceglimmer.events import (
     FollowUp,
     Glimmer,
+    GlimmerSource,
     Handled,
     Reply,
     Savoring,
     Segment,
-    Source,
     Utterance,
 )
 from voiceglimmer.store import clock
+from voiceglimmer.store.config import PluginSettings
 from voiceglimmer.store.journal import Journal, JournalWriteError
+from voiceglimmer.store.plugin_store import PluginStore
+from voiceglimmer.wording import quote
 
 #: An intent at least this high is answered even while a question is pending.
 URGENT_PRIORITY = 1000
+#: The intent that answers distress with a short grounding offer (the resourcing
+#: plugin's); without it the dialog says GROUNDING itself.
+DISTRESS_INTENT = "resourcing/steady"
+GROUNDING = (
+    "That sounds really hard. Let's take one slow breath together: in, and a longer breath out.",
+    "If you can, feel your feet on the floor, and look for one thing that is steady near you.",
+)
 
 #: How many of the newest entries are looked through for one that may be read back.
 LOOK_BACK = 50
@@ -55,68 +73,66 @@ UNDERSTOOD_CHARS = 2000
 MAX_UTTERANCE_CHARS = 200_000
 
 CANCEL_WORDS = frozenset(
-    {"cancel", "never mind", "nevermind", "stop", "forget it", "stop it", "cancel that", "quit"}
+    {"cancel", "never mind", "nevermind", "nvm", "stop", "forget it", "stop it", "cancel that",
+     "quit", "skip it", "leave it"}
+)  # fmt: skip
+#: Said inside a short answer, these mean "let's drop the question" ("oh dear, I've
+#: forgotten what it was, never mind").
+_LETTING_GO = re.compile(
+    r"\b(?:never ?mind|nvm|forget it|skip it|lost the thought|forgotten what it was|"
+    r"can'?t remember what it was|cancel that|not anymore|doesn'?t matter)\b",
+    re.IGNORECASE,
 )
-_YES = frozenset(
-    {"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "please", "go ahead", "alright",
-     "all right", "of course", "definitely", "sounds good", "why not", "yes please", "do it",
-     "let's do it", "let's", "i would", "i'd like that", "that would be nice", "absolutely",
-     "yes i would", "sure thing", "go on", "more", "continue", "keep going", "mm hmm", "uh huh"}
-)  # fmt: skip
-_NO = frozenset(
-    {"no", "nope", "nah", "not now", "no thanks", "no thank you", "maybe later", "later",
-     "not really", "not today", "i'm good", "i am good", "no i'm fine", "that's all",
-     "that's enough", "enough", "skip", "pass", "don't", "no need", "not right now"}
-)  # fmt: skip
 
 
 def _answer_words(text: str) -> str:
     text = text.lower().replace("\u2019", "'")
     text = re.sub(r"[^\w' ]+", " ", text)
-    text = (
-        re.sub(r"\b(please|thanks|thank you|then)\b", " ", text)
-        if text.strip() != "please"
-        else text
-    )
     return " ".join(text.split())
 
 
 def yes_or_no(text: str) -> bool | None:
-    """True for a yes, False for a no, None for anything else."""
-    words = _answer_words(text)
-    if words in _YES or (words.split()[:1] == ["yes"] and len(words.split()) <= 3):
-        return True
-    if words in _NO or (words.split()[:1] == ["no"] and len(words.split()) <= 3):
-        return False
-    return None
+    """True for a yes, False for a no, None for anything else (see dialog.answers)."""
+    return read_answer(text).yes
 
 
 def is_cancel(text: str) -> bool:
     return _answer_words(text) in CANCEL_WORDS
 
 
+def lets_go(text: str) -> bool:
+    """A short answer that drops the question rather than answering it."""
+    return len(text.split()) <= 14 and _LETTING_GO.search(text) is not None
+
+
 @dataclass
 class Turn:
-    """What a handler gets: the words, its slots, and the means to act."""
+    """What a handler gets: the words, its slots, and the means to act.
+
+    Everything a plugin may do to the conversation is a method here; the
+    assistant behind it is private, so the dialog's own state (what "it"
+    means, the pending question, the plugins' order) can change without
+    breaking a plugin.
+    """
 
     utterance: Utterance
     slots: dict[str, str]
     plugin: str
-    assistant: Assistant
+    _assistant: Assistant = field(repr=False, compare=False)
     #: Set by ``route``: the turn that really answered, for reporting.
     routed: Handled | None = None
 
     @property
     def journal(self) -> Journal:
-        return self.assistant.journal
+        return self._assistant.journal
 
     @property
     def now(self) -> datetime:
-        return self.assistant.clock()
+        return self._assistant.clock()
 
     @property
     def rng(self) -> random.Random:
-        return self.assistant.rng
+        return self._assistant.rng
 
     @property
     def last_glimmer(self) -> Glimmer | None:
@@ -124,21 +140,28 @@ class Turn:
 
         An entry holding words of harm is never "it": nothing offers to savor one.
         """
-        if self.assistant.last_glimmer_id is not None:
-            found = self.journal.get(self.assistant.last_glimmer_id)
+        if self._assistant.last_glimmer_id is not None:
+            found = self.journal.get(self._assistant.last_glimmer_id)
             if found and not crisis.needs_care(found):
                 return found
         return next(iter(crisis.readable(self.journal.latest(LOOK_BACK))), None)
 
     def use(self, glimmer: Glimmer) -> Glimmer:
         """Make ``glimmer`` the one a later "it" refers to."""
-        self.assistant.last_glimmer_id = glimmer.id
+        self._assistant.last_glimmer_id = glimmer.id
         return glimmer
+
+    def stop_using(self, glimmer: Glimmer) -> None:
+        """The opposite of :meth:`use`: after ``glimmer`` is deleted or forgotten, "it"
+        no longer means it (and falls back to the newest readable glimmer). Nothing
+        changes if "it" already means another one."""
+        if self._assistant.last_glimmer_id == glimmer.id:
+            self._assistant.last_glimmer_id = None
 
     def save_glimmer(self, text: str, *, when: datetime | None = None) -> Glimmer:
         """Commit a glimmer to disk, then tell plugins; returns once it is durable."""
-        source: Source = "voice" if self.utterance.source == "voice" else "typed"
-        return self.use(self.assistant.save(text, source=source, when=when))
+        source: GlimmerSource = "voice" if self.utterance.source == "voice" else "typed"
+        return self.use(self._assistant.save(text, source=source, when=when))
 
     def record_savoring(
         self, glimmer: Glimmer, *, seconds: float, length: str, completed: bool = True
@@ -146,18 +169,30 @@ class Turn:
         savoring = self.journal.record_savoring(
             glimmer.id, started_at=self.now, seconds=seconds, length=length, completed=completed
         )
-        self.assistant.tell("glimmer_savored", glimmer=glimmer, savoring=savoring)
+        self._assistant.tell("glimmer_savored", glimmer=glimmer, savoring=savoring)
         return savoring
 
     def can_route(self, text: str) -> bool:
         """Whether some loaded plugin understands ``text``."""
-        return self.assistant.registry.match(text) is not None
+        return self._assistant.registry.match(text) is not None
 
     def route(self, text: str) -> Reply:
         """Answer ``text`` as if the person had said it: hands over to whichever
         plugin claims it, without this plugin knowing that plugin's name."""
-        self.routed = self.assistant.handle(Utterance(text, source=self.utterance.source))
+        self.routed = self._assistant.handle(Utterance(text, source=self.utterance.source))
         return self.routed.reply
+
+    @property
+    def store(self) -> PluginStore:
+        """This plugin's own tables in the journal (declared with ``journal_schema``)."""
+        return self.journal.plugin_store(self.plugin)
+
+    def setting(self, name: str, plugin: str | None = None) -> Any:
+        """This plugin's setting ``name``: config.toml's ``[plugins.NAME]`` value, else
+        the default it declared with ``plugin_settings``. Name the ``plugin`` where the
+        code may run in another plugin's turn (an answer to a question it asked for
+        another plugin, as the reflection asks the savoring's calm check)."""
+        return self._assistant.settings.get(plugin or self.plugin, name)
 
     def state(self, key: str, default: Any = None) -> Any:
         """Plugin-private values that persist in the journal between sessions."""
@@ -167,11 +202,16 @@ class Turn:
         self.journal.state_set(self.plugin, key, value)
 
 
+def _sentences(value: object) -> bool:
+    """What an ``announcements`` implementation may return: a list of sentences."""
+    return isinstance(value, list) and all(isinstance(t, str) for t in value)
+
+
 @dataclass(frozen=True)
 class _Unsaved:
     text: str
     when: datetime
-    source: Source
+    source: GlimmerSource
 
 
 class UnsavedGlimmer(JournalWriteError):
@@ -188,6 +228,9 @@ class _Pending:
     follow_up: FollowUp
     plugin: str
     intent: str
+    #: The question as asked (said again, once, when an answer is unclear).
+    question: str = ""
+    reasked: bool = False
 
 
 @dataclass
@@ -202,28 +245,40 @@ class Assistant:
     handler_timeout: float = 5.0
     #: Where parsed templates are kept between runs (None: parse at every start).
     template_cache: Path | None = None
+    #: Where the trained understanding model is kept (None: beside the templates).
+    model_cache: Path | None = None
+    #: Each plugin's settings (config.toml's [plugins.NAME] over its declared defaults).
+    settings: PluginSettings = field(default_factory=PluginSettings)
     registry: IntentRegistry = field(init=False)
     last_glimmer_id: int | None = field(default=None, init=False)
     #: Glimmers the disk refused, kept in memory and retried every turn.
     unsaved: list[_Unsaved] = field(default_factory=list, init=False)
     _pending: _Pending | None = field(default=None, init=False)
+    pipeline: Pipeline = field(init=False)
 
     def __post_init__(self) -> None:
         self.registry = IntentRegistry(TemplateCache(self.template_cache))
         order = {name: n for n, name in enumerate(self.plugins.names())}
-        # Called plugin by plugin (not as one hook call) so each intent knows
-        # which plugin it came from and one broken plugin can't hide the rest.
-        for impl in self.plugins.hook.register_intents.get_hookimpls():
-            name = impl.plugin_name
 
-            def register(intent: Intent, plugin: str = name) -> None:
-                self._add_intent(intent, plugin, order.get(plugin, len(order)))
+        def register(intent: Intent) -> None:
+            # One hook call through pluggy (tryfirst, wrappers and all); the plugin
+            # calling is the one whose hook code is running.
+            plugin = running_plugin()
+            if plugin is None:
+                raise RuntimeError("register() works only while register_intents runs")
+            self._add_intent(intent, plugin, order.get(plugin, len(order)))
 
-            try:
-                impl.function(register=register)
-            except Exception as exc:
-                self.plugins.report(name, "failed in register_intents", exc)
+        # A plugin that raises or hangs here is reported by name and the others
+        # still register; the registry keeps intents in load order whatever the
+        # order of the calls.
+        with self.registry.cache.in_use():  # their sentence files' parse is kept there too
+            self.plugins.call("register_intents", timeout=self.handler_timeout, register=register)
         self.registry.cache.save()
+        self.pipeline = Pipeline(
+            self.registry,
+            self.model_cache or (self.template_cache.parent if self.template_cache else None),
+            self._match,
+        )
 
     def _add_intent(self, intent: Intent, plugin: str, order: int) -> None:
         if not isinstance(intent, Intent):
@@ -236,7 +291,9 @@ class Assistant:
 
     # -- services for handlers ---------------------------------------------
 
-    def save(self, text: str, *, source: Source = "typed", when: datetime | None = None) -> Glimmer:
+    def save(
+        self, text: str, *, source: GlimmerSource = "typed", when: datetime | None = None
+    ) -> Glimmer:
         """Commit a glimmer, or keep it in memory (and say so) if the disk refuses.
 
         Words of harm raise :class:`crisis.NotAGlimmer` and are never kept.
@@ -267,26 +324,20 @@ class Assistant:
     def announcements(self) -> list[str]:
         """What plugins want said unprompted right now (due reminders and the like)."""
         said: list[str] = []
-        for plugin, texts in self.plugins.call_each(
-            "announcements", timeout=self.handler_timeout, now=self.clock(), journal=self.journal
+        for texts in self.plugins.call(
+            "announcements",
+            timeout=self.handler_timeout,
+            accept=_sentences,  # anything else is reported, by plugin, and not said
+            now=self.clock(),
+            journal=self.journal,
         ):
-            if texts is None:
-                continue
-            if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
-                # never say words of harm unprompted (a reminder's own words, say)
-                said.extend(t for t in texts if t.strip() and not crisis.is_crisis(t))
-            else:
-                self.plugins.report(
-                    plugin, "returned something odd from announcements", repr(texts)
-                )
+            # never say words of harm unprompted (a reminder's own words, say)
+            said.extend(t for t in texts if t.strip() and not crisis.is_crisis(t))
         return said
 
     def tell(self, hook: str, **kwargs: Any) -> None:
         """Fire an event hook; a plugin that raises or hangs is reported, not fatal."""
-        for _ in self.plugins.call_each(
-            hook, timeout=self.handler_timeout, journal=self.journal, **kwargs
-        ):
-            pass
+        self.plugins.call(hook, timeout=self.handler_timeout, journal=self.journal, **kwargs)
 
     @property
     def awaiting(self) -> FollowUp | None:
@@ -323,41 +374,137 @@ class Assistant:
                 "Could you say it in a few sentences?"
             ), intent="too_long")  # fmt: skip
         text = clean_utterance(utterance.text)
+        if not text and self.pipeline.template(" ".join(utterance.text.split())):
+            text = " ".join(utterance.text.split())  # "hi", "okay": filler before a request
         if not text:
             return Handled(utterance, Reply.say(
                 "I didn't catch any words. Try saying, for example: "
                 "I noticed a glimmer, the smell of fresh bread."
             ))  # fmt: skip
 
+        # Distress right after crisis: a hard moment is never an answer or a glimmer.
+        if distress.is_distress(utterance.text):
+            self._pending = None
+            return self._distress(utterance)
+
         if is_cancel(text):
             had_pending, self._pending = self._pending is not None, None
             reply = "Okay, let's leave that there." if had_pending else "Okay."
-            return Handled(utterance, Reply.say(reply), intent="cancel")
+            return Handled(utterance, Reply.say(reply), intent="cancel", stage="template",
+                           confidence=1.0)  # fmt: skip
 
         pending, self._pending = self._pending, None
+        understood = self.pipeline.template(text)
+        if pending and understood is not None and understood.intent.priority >= URGENT_PRIORITY:
+            pending = None
         if pending:
-            urgent = self._match(text)
-            if urgent is not None and urgent.intent.priority >= URGENT_PRIORITY:
-                pending = None
-        if pending:
-            if pending.follow_up.kind == "text":
-                return self._run(
-                    pending.follow_up.on_answer, utterance, pending.plugin, pending.intent,
-                    {"answer": text},
-                )  # fmt: skip
-            answer = yes_or_no(utterance.text)
-            if answer is not None:
-                return self._run(
-                    pending.follow_up.on_answer, utterance, pending.plugin, pending.intent,
-                    {"answer": "yes" if answer else "no"},
-                )  # fmt: skip
-            # Neither yes nor no: the person moved on; treat it as a fresh request.
+            answered = self._answer(pending, utterance, text, understood)
+            if answered is not None:
+                return answered
+            # Neither an answer nor anything else understood: the person moved on.
 
-        match = self._match(text)
-        if match is None:
-            return Handled(utterance, self._help())
-        return self._run(
-            match.intent.handler, utterance, match.intent.plugin, match.intent.name, match.slots
+        if understood is None:
+            understood = self.pipeline.robust(text)
+        if understood is None:
+            return Handled(utterance, self._help(), stage="fallback", confidence=0.0)
+        if understood.stage == "clarify":
+            return self._clarify(utterance, understood)
+        return self._understood(utterance, understood)
+
+    def _understood(self, utterance: Utterance, understood: Understood) -> Handled:
+        intent = understood.intent
+        handled = self._run(intent.handler, utterance, intent.plugin, intent.name, understood.slots)
+        if handled.stage is None:
+            handled = replace(handled, stage=understood.stage, confidence=understood.confidence)
+        return handled
+
+    def _answer(
+        self, pending: _Pending, utterance: Utterance, text: str, understood: Understood | None
+    ) -> Handled | None:
+        """The pending question's answer, or None when the words are a new request."""
+        follow_up = pending.follow_up
+        if lets_go(text):
+            return Handled(utterance, Reply.say("Okay, let's leave that there."),
+                           intent="cancel", stage="answer", confidence=1.0)  # fmt: skip
+        if follow_up.kind == "text":
+            if understood is not None:
+                return None  # an exact request ("help", "what were yesterday's glimmers")
+            handled = self._run(
+                follow_up.on_answer, utterance, pending.plugin, pending.intent, {"answer": text}
+            )
+            return replace(handled, stage="answer", confidence=1.0)
+        answer = read_answer(text)
+        if answer.yes is not None and (understood is None or len(text.split()) <= 12):
+            slots = {"answer": "yes" if answer.yes else "no"}
+            if answer.length:
+                slots["length"] = answer.length
+            handled = self._run(follow_up.on_answer, utterance, pending.plugin, pending.intent,
+                                slots)  # fmt: skip
+            return replace(handled, stage="answer", confidence=1.0)
+        if understood is not None:
+            return None
+        guess = self.pipeline.robust(text)
+        if guess is not None and guess.stage == "robust":
+            return None
+        if pending.reasked or len(text.split()) > 6:
+            return None  # asked twice already, or a whole new sentence: a new request
+        # Unclear: ask again, once, briefly, keeping the question open.
+        self._pending = replace(pending, reasked=True)
+        again = pending.question or "Was that a yes or a no?"
+        return Handled(
+            utterance,
+            Reply.say(
+                f"Sorry, I didn't quite catch that. {again} A yes or a no is fine.",
+                follow_up=follow_up,
+            ),
+            plugin=pending.plugin,
+            intent=pending.intent,
+            stage="clarify",
+            confidence=0.0,
+        )
+
+    def _clarify(self, utterance: Utterance, understood: Understood) -> Handled:
+        """Ask before acting on a guess: "Shall I save ... as a glimmer?"."""
+        intent, slots = understood.intent, understood.slots
+
+        def answered(turn: Turn) -> Reply:
+            if turn.slots.get("answer") != "yes":
+                return Reply.say("Okay, I'll leave it.")
+            return self._understood(turn.utterance, replace(understood, stage="clarify")).reply
+
+        glimmer = slots.get(GLIMMER_SLOT)
+        if glimmer:
+            question = f"Shall I save \u201c{quote(glimmer)}\u201d as a glimmer?"
+            data: dict[str, Any] = {"proposed_glimmer": glimmer}
+        else:
+            example = intent.examples[0] if intent.examples else intent.name.replace("_", " ")
+            question = f"Did you mean something like: \u201c{example}\u201d?"
+            data = {"proposed_intent": intent.label}
+        follow_up = FollowUp(on_answer=answered, name="clarify")
+        self._pending = _Pending(follow_up, intent.plugin, intent.name, question)
+        return Handled(
+            utterance,
+            Reply.say(question, follow_up=follow_up, data=data),
+            plugin=intent.plugin,
+            intent=intent.name,
+            slots=slots,
+            stage="clarify",
+            confidence=understood.confidence,
+        )
+
+    def _distress(self, utterance: Utterance) -> Handled:
+        """A short grounding offer, through the plugin that offers one (resourcing)."""
+        helper = self.registry.intent(DISTRESS_INTENT)
+        if helper is not None:
+            handled = self._run(helper.handler, utterance, helper.plugin, helper.name, {})
+            return replace(handled, stage="distress", confidence=1.0)
+        return Handled(
+            utterance,
+            Reply.say(*GROUNDING),
+            plugin=None,
+            intent="distress",
+            stage="distress",
+            confidence=1.0,
         )
 
     def _match(self, text: str) -> Match | None:
@@ -384,7 +531,7 @@ class Assistant:
         intent: str,
         slots: dict[str, str],
     ) -> Handled:
-        turn = Turn(utterance=utterance, slots=slots, plugin=plugin, assistant=self)
+        turn = Turn(utterance=utterance, slots=slots, plugin=plugin, _assistant=self)
         try:
             with deadline(self.handler_timeout), contained_output():
                 result = handler(turn)
@@ -417,7 +564,8 @@ class Assistant:
         if turn.routed is not None and result is turn.routed.reply:
             return replace(turn.routed, utterance=utterance)
         if result.follow_up is not None:
-            self._pending = _Pending(result.follow_up, plugin, intent)
+            asked = result.segments[-1].text if result.segments else ""
+            self._pending = _Pending(result.follow_up, plugin, intent, asked)
         return Handled(utterance, result, plugin=plugin, intent=intent, slots=slots)
 
     def examples(self, limit: int = 4) -> list[str]:

@@ -7,21 +7,37 @@ needs: filler words and politeness are ignored, a contraction in a template
 also matches its long form, free-text slots keep the person's own punctuation
 and capitals, and when two plugins claim a sentence the winner is always the
 same one.
+
+A plugin keeps its sentences as data, in a file beside its module in hassil's
+own YAML form (``intents:`` with templates and examples, ``lists:`` of slot
+words, ``expansion_rules:`` for shared pieces), read by :class:`IntentFile`;
+the handlers, priorities and ``suggest`` stay in Python. So the sentences can
+be read, translated and used to train an understanding stage without running
+the plugin, and hassil itself can load the same file.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import gc
+import hashlib
+import importlib.util
 import json
 import os
 import re
 import stat
+import sys
 import tempfile
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from voiceglimmer.wording import CONTRACTIONS as _CONTRACTIONS
 
 if TYPE_CHECKING:
     # hassil (with yaml and unicode_rbnf) takes 45-90 ms to import on a 2-core machine,
@@ -39,21 +55,8 @@ SlotSpec = Sequence[str] | Mapping[str, str] | None
 WILDCARD = None
 
 _SLOT = re.compile(r"\{(\w+)\}")
-_CONTRACTIONS = {
-    "what's": "what is",
-    "that's": "that is",
-    "it's": "it is",
-    "i'm": "i am",
-    "i've": "i have",
-    "i'd": "i would",
-    "i'll": "i will",
-    "let's": "let us",
-    "don't": "do not",
-    "didn't": "did not",
-    "can't": "cannot",
-    "how's": "how is",
-    "there's": "there is",
-}
+#: ``<name>`` in a template: an expansion rule, hassil's named piece of template.
+_RULE = re.compile(r"<([^<>{}\[\]()|]+)>")
 _LONG_FORMS = {long: short for short, long in _CONTRACTIONS.items()}
 _CONTRACTION_RE = re.compile(
     r"(?<![\w'])("
@@ -85,12 +88,62 @@ class Intent:
     slots: Mapping[str, SlotSpec] = field(default_factory=dict)
     #: Sentences shown by ``voiceglimmer plugins`` and the no-match reply.
     examples: Sequence[str] = ()
+    #: Other ways people say it: the understanding stage learns from these (and the
+    #: examples and templates); they need not match a template.
+    paraphrases: Sequence[str] = ()
     #: Higher wins when two intents match the same words.
     priority: int = 0
     #: Offer this intent's first example when nothing was understood.
     suggest: bool = False
+    #: Rule name -> template text: ``<name>`` in a template (or another rule) stands
+    #: for it, as in hassil's ``expansion_rules``.
+    expansion_rules: Mapping[str, str] = field(default_factory=dict)
     #: Filled in by the registry: the plugin that registered the intent.
     plugin: str = ""
+
+    @classmethod
+    def from_data(
+        cls,
+        source: str | os.PathLike[str],
+        handlers: Mapping[str, Handler],
+        *,
+        priority: int | Mapping[str, int] = 0,
+        suggest: Collection[str] = (),
+    ) -> list[Intent]:
+        """Every intent of a plugin's sentence file, each with its handler: the one call
+        a plugin's ``register_intents`` needs when its sentences are data::
+
+            for intent in Intent.from_data(__name__, {"gratitude": thanks}):
+                register(intent)
+
+        ``source`` is the plugin's module name (its ``.yaml`` file beside it) or the
+        file's path; see :class:`IntentFile` for the file and the other arguments.
+        """
+        return IntentFile.load(source).intents(handlers, priority=priority, suggest=suggest)
+
+    @property
+    def label(self) -> str:
+        """``plugin/name``: how the understanding stages and reports name the intent."""
+        return f"{self.plugin}/{self.name}"
+
+    def slot_names(self) -> set[str]:
+        """Every slot any of the intent's templates (or their rules) can fill."""
+        texts = [*self.templates, *self.expansion_rules.values()]
+        return {name for text in texts for name in _SLOT.findall(text)}
+
+    def optional_slots(self) -> set[str]:
+        """Slots some template can do without, so the handler copes when they're missing."""
+        expanded = [self._expanded(t) for t in self.templates]
+        return {n for n in self.slot_names() if any(f"{{{n}}}" not in t for t in expanded)}
+
+    def _expanded(self, template: str, depth: int = 0) -> str:
+        """A template with its ``<rule>`` references written out (textually, for slots)."""
+        if depth > 8 or "<" not in template:
+            return template
+        return self._expanded(
+            re.sub(r"<(\w+)>", lambda m: self.expansion_rules.get(m.group(1), ""), template),
+            depth + 1,
+        )
 
 
 @dataclass(frozen=True)
@@ -227,9 +280,11 @@ class TemplateCache:
     about 70 ms on a 2-core machine, half the start-up budget for plugins, at
     every start; reading them back takes a few milliseconds. Entries are keyed
     by hassil's version and the exact texts, so an edited template or an
-    upgraded hassil is parsed afresh. The file is written only when something
-    changed and holds only the last start's entries, so it can't grow without
-    bound.
+    upgraded hassil is parsed afresh. The plugins' sentence files (YAML, which
+    takes a few milliseconds more to parse) are kept too, keyed by a hash of
+    their bytes, so an edited file is read afresh. The file is written only
+    when something changed and holds only the last start's entries, so it
+    can't grow without bound.
 
     The file is JSON holding plain data (strings, numbers, lists), rebuilt into
     hassil's objects by a decoder that accepts only the shapes written here: a
@@ -324,6 +379,16 @@ class TemplateCache:
         self._used[key] = value
         return value
 
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        """While plugins register: the sentence files they read (:class:`IntentFile`) are
+        kept here too, so a start reads their parse back instead of parsing YAML."""
+        token = _CACHE_IN_USE.set(self)
+        try:
+            yield
+        finally:
+            _CACHE_IN_USE.reset(token)
+
     def save(self) -> None:
         """Keep this start's entries for the next one; silent if the disk refuses."""
         if self.path is None or self._refused or self._used.keys() == self._stored.keys():
@@ -363,6 +428,7 @@ class TemplateCache:
 #
 # Every value is a JSON list whose first item says what it is:
 #   ["sentences", [[expression, text], ...]]   what IntentData.sentences holds
+#   ["data", plain JSON]                        a sentence file's parsed YAML (_FileData)
 #   ["slots", name, [[expression, value], ...]] a TextSlotList (values are JSON scalars)
 # and expressions are
 #   "text"                              TextChunk with no parent, original_text == text
@@ -377,6 +443,27 @@ class TemplateCache:
 # known here, so a hassil that grew a field is parsed afresh instead of half-restored.
 
 _CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class _FileData:
+    """A sentence file's YAML, parsed: plain data, keyed in the cache by the file's hash."""
+
+    data: Any
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Only what JSON holds as itself: str-keyed dicts, lists, strings, numbers, bools, None."""
+    if depth > 20:
+        return False
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    if type(value) is list:
+        return all(_plain(v, depth + 1) for v in value)
+    return type(value) in _SCALARS
+
+
+_CACHE_IN_USE: ContextVar[TemplateCache | None] = ContextVar("voiceglimmer_cache", default=None)
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -395,6 +482,10 @@ def _encode_value(value: Any) -> list[Any]:
     from hassil.expression import Sentence
     from hassil.intents import TextSlotList, TextSlotValue
 
+    if type(value) is _FileData:
+        if not _plain(value.data):
+            raise TypeError("sentence file with values JSON can't hold")
+        return ["data", value.data]
     if type(value) is list and all(type(s) is Sentence for s in value):
         sentences = []
         for s in value:
@@ -419,7 +510,7 @@ def _encode_value(value: Any) -> list[Any]:
     raise TypeError(f"can't cache a {type(value).__name__}")
 
 
-def _encode_expression(e: Any, groups: dict[int, int]) -> list[Any]:
+def _encode_expression(e: Any, groups: dict[int, int]) -> list[Any] | str:
     from hassil.expression import (
         Alternative,
         ListReference,
@@ -541,6 +632,9 @@ class _Decoder:
                     self.TextSlotValue(text_in=self.expression(item[0], []), value_out=item[1])
                 )
             return self.TextSlotList(name=name, values=values)
+        if node[0] == "data" and len(node) == 2:
+            # JSON holds only plain data; what it means is checked as any file's is
+            return _FileData(node[1])
         raise _OddCache("value kind")
 
     def expression(self, node: Any, groups: list[Any]) -> Any:
@@ -577,7 +671,7 @@ class _Decoder:
             if type(node[1]) is not list:
                 raise _OddCache("group")
             if tag == "s" and len(node) == 2:
-                group = _new(self.Sequence)
+                group: Any = _new(self.Sequence)
             elif tag == "a" and len(node) == 3 and type(node[2]) is bool:
                 group = _new(self.Alternative)
                 group.is_optional = node[2]
@@ -601,20 +695,51 @@ class _Decoder:
             match = self.range_pattern.match(name) if is_range else None
             if is_range and match is None:
                 raise _OddCache("inline range")
-            ref = _new(self.ListReference)
+            ref: Any = _new(self.ListReference)
             ref.list_name, ref.prefix, ref.suffix = name, prefix, suffix
             ref.is_end_of_word, ref.is_capture = end_of_word, capture
             ref._slot_name, ref._inline_range_match = slot, match
             return ref
         if tag == "r" and len(node) == 2 and type(node[1]) is str:
-            ref = _new(self.RuleReference)
-            ref.rule_name = node[1]
-            return ref
+            rule: Any = _new(self.RuleReference)
+            rule.rule_name = node[1]
+            return rule
         raise _OddCache("expression kind")
 
 
 #: An instance without running its constructor (the decoder sets its fields).
 _new = object.__new__
+
+
+def _parse(template: str) -> Any:
+    """One template (or rule body) parsed by hassil, keeping its text."""
+    from hassil.parse_expression import parse_sentence
+
+    return parse_sentence(template, keep_text=True)
+
+
+def _parsed(rule_body: str) -> list[Any]:
+    """A rule body's parse as the cache keeps it: a list of one sentence."""
+    return [_parse(rule_body)]
+
+
+def _rules_used(intent: Intent, templates: Sequence[str]) -> dict[str, str]:
+    """The expansion rules ``templates`` refer to, directly or through other rules, with
+    contractions expanded; a reference to a rule the intent doesn't have is a ValueError."""
+    used: dict[str, str] = {}
+    waiting = [name for t in templates for name in _RULE.findall(t)]
+    while waiting:
+        name = waiting.pop()
+        if name in used:
+            continue
+        body = intent.expansion_rules.get(name)
+        if body is None:
+            raise ValueError(
+                f"intent {intent.name!r} uses <{name}>, but has no expansion rule of that name"
+            )
+        used[name] = _expand_contractions(body)
+        waiting.extend(_RULE.findall(body))
+    return dict(sorted(used.items()))
 
 
 class IntentRegistry:
@@ -626,7 +751,11 @@ class IntentRegistry:
         self.cache = cache or TemplateCache(None)
 
     def add(self, intent: Intent, plugin: str, order: int) -> None:
-        """Compile one intent; a bad template raises ValueError naming it."""
+        """Compile one intent; a bad template raises ValueError naming it.
+
+        Intents are kept in plugin load order (``order``), then in the order each
+        plugin registered them, however the plugins' hooks happened to be called.
+        """
         from hassil import Intents
 
         if not intent.templates:
@@ -634,51 +763,81 @@ class IntentRegistry:
         if not callable(intent.handler):
             raise ValueError(f"intent {intent.name!r} has no callable handler")
         intent.plugin = plugin
+        templates = [_expand_contractions(t) for t in intent.templates]
+        rules = _rules_used(intent, templates)
         slot_lists: dict[str, SlotList] = {}
-        for template in intent.templates:
-            for name in _SLOT.findall(template):
+        for text in [*templates, *rules.values()]:
+            for name in _SLOT.findall(text):
                 slot_lists[name] = self._slot_list(name, intent.slots.get(name))
+        # A parse depends on the rules it refers to (hassil keeps what it worked out
+        # from them on the parsed sentence), so they are part of its cache key.
+        with_rules = ("\0rules", *(f"{k}\0{v}" for k, v in sorted(rules.items()))) if rules else ()
         try:
             compiled = Intents.from_dict(
-                {
-                    "language": "en",
-                    "intents": {
-                        intent.name: {
-                            "data": [
-                                {"sentences": [_expand_contractions(t) for t in intent.templates]}
-                            ]
-                        }
-                    },
-                }
+                {"language": "en", "intents": {intent.name: {"data": [{"sentences": templates}]}}}
             )
+            compiled.expansion_rules = {
+                name: self.cache.get(("rule", name, body), partial(_parsed, body))[0]
+                for name, body in rules.items()
+            }
             for data in compiled.intents[intent.name].data:
                 # hassil parses lazily (a cached_property); parse now, or take last
                 # run's parse, so a template error is found at start-up.
                 data.__dict__["sentences"] = self.cache.get(
-                    ("sentences", *data.sentence_texts), lambda data=data: data.sentences
+                    ("sentences", *data.sentence_texts, *with_rules),
+                    partial(getattr, data, "sentences"),
                 )
         except Exception as exc:  # hassil raises several parse error types
             raise ValueError(
                 f"intent {intent.name!r} has a template hassil can't read: {exc}"
             ) from exc
-        self.intents.append(intent)
-        self._compiled.append((intent, compiled, slot_lists, order))
+        at = bisect.bisect_right([entry[3] for entry in self._compiled], order)
+        self.intents.insert(at, intent)
+        self._compiled.insert(at, (intent, compiled, slot_lists, order))
 
     def _slot_list(self, name: str, spec: SlotSpec) -> SlotList:
         from hassil.intents import TextSlotList, WildcardSlotList
 
         if spec is None:
             return WildcardSlotList(name)
+        found: SlotList
         if isinstance(spec, Mapping):
             items = list(spec.items())
-            return self.cache.get(
+            found = self.cache.get(
                 ("pairs", name, *(f"{k}\0{v}" for k, v in items)),
                 lambda: TextSlotList.from_tuples(items, name=name),
             )
+            return found
         words = list(spec)
-        return self.cache.get(
+        found = self.cache.get(
             ("words", name, *words), lambda: TextSlotList.from_strings(words, name=name)
         )
+        return found
+
+    def compiled_intents(self) -> list[tuple[Intent, Intents, dict[str, SlotList]]]:
+        """Each intent with its compiled sentences and slot lists (for sampling sentences)."""
+        return [(intent, compiled, lists) for intent, compiled, lists, _ in self._compiled]
+
+    def intent(self, label: str) -> Intent | None:
+        """The intent called ``plugin/name``, if it is loaded."""
+        return next((i for i in self.intents if i.label == label), None)
+
+    def match_intent(self, wanted: Intent, text: str) -> Match | None:
+        """How ``text`` matches one intent's templates (for finding its slots), or None."""
+        from hassil import recognize_all
+
+        text = clean_utterance(text)
+        for intent, compiled, slot_lists, _ in self._compiled:
+            if intent is not wanted:
+                continue
+            for result in recognize_all(text, compiled, slot_lists=slot_lists):
+                slots = {
+                    e.name: (_original_span(str(e.value), text) if e.is_wildcard else str(e.value))
+                    for e in result.entities_list
+                }
+                if all(_has_words(v) for v in slots.values()):
+                    return Match(intent=intent, slots=slots, score=())
+        return None
 
     def match(self, text: str) -> Match | None:
         """The best intent for the words, or None.
@@ -689,7 +848,8 @@ class IntentRegistry:
         """
         from hassil import recognize_all
 
-        text = clean_utterance(text)
+        # "hi" or "okay" alone: filler in front of a request, but a greeting on its own
+        text = clean_utterance(text) or " ".join(re.sub(r"[^\w' ]+", " ", text).split())
         if not text:
             return None
         best: Match | None = None
@@ -714,3 +874,285 @@ class IntentRegistry:
                         continue  # "glimmer: -" or "glimmer: \x00" has no glimmer in it
                     best = Match(intent=intent, slots=slots, score=score)
         return best
+
+
+# -- intents as data ---------------------------------------------------------------------
+
+#: The most a sentence file may hold; far above what a plugin needs.
+MAX_DATA_BYTES = 1024 * 1024
+_FILE_KEYS = {"language", "intents", "lists", "expansion_rules"}
+_INTENT_KEYS = {"data", "examples", "paraphrases"}
+
+
+@dataclass(frozen=True)
+class IntentFile:
+    """A plugin's sentences as data: a YAML file in hassil's form, beside the plugin.
+
+    ``log.py`` keeps its sentences in ``log.yaml``::
+
+        language: en
+        intents:
+          log_glimmer:
+            data:
+              - sentences:
+                  - "<noticed> a glimmer[:] {glimmer}"
+            examples:
+              - "I noticed a glimmer: the warm sunlight on my face"
+        lists:
+          glimmer:
+            wildcard: true          # free text
+          length:
+            values:
+              - in: quick           # the words said ...
+                out: quick          # ... and the value the handler gets
+              - in: short
+                out: quick
+        expansion_rules:
+          noticed: "[i] (noticed|had|found)"
+
+    ``examples`` is the one key hassil doesn't read (it ignores it): the
+    sentences ``voiceglimmer plugins`` shows, the no-match reply offers, and the
+    tests and an understanding stage can learn from. A ``{slot}`` with no list
+    is free text. Handlers, priorities and ``suggest`` stay in the plugin's
+    Python (:meth:`intents`), so a translation is a new file, not new code.
+    """
+
+    path: Path
+    #: Intent name -> its sentence templates, in the file's order.
+    templates: Mapping[str, tuple[str, ...]]
+    #: Intent name -> its example sentences.
+    examples: Mapping[str, tuple[str, ...]]
+    #: List name -> words -> values (None: free text), as ``Intent.slots`` takes them.
+    lists: Mapping[str, SlotSpec]
+    #: Rule name -> template text, as ``Intent.expansion_rules`` takes them.
+    expansion_rules: Mapping[str, str]
+    #: Intent -> other ways people say it, for the understanding stage to learn from;
+    #: unlike examples they need not match a template.
+    paraphrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, source: str | os.PathLike[str]) -> IntentFile:
+        """Read a sentence file: a path, or a module's name for the file beside it
+        (``"voiceglimmer_plugins.log"`` -> ``log.yaml`` beside ``log.py``; a package's
+        ``__init__.py`` -> ``intents.yaml`` in the package). Raises ValueError, naming
+        the file, for anything this module can't use."""
+        path = _data_path(source)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise ValueError(f"{path}: can't read the plugin's sentences: {exc}") from exc
+        key = (path, st.st_mtime_ns, st.st_size, st.st_ino)
+        found = _LOADED.get(key)
+        if found is None:
+            found = _LOADED[key] = _read_intent_file(path)
+        elif cache := _CACHE_IN_USE.get():
+            cache.get(found[1], lambda: found[2])  # still this start's: kept for the next
+        return found[0]
+
+    def intent(
+        self, name: str, handler: Handler, *, priority: int = 0, suggest: bool = False
+    ) -> Intent:
+        """The file's intent ``name``, answered by ``handler``."""
+        if name not in self.templates:
+            raise ValueError(f"{self.path}: there is no intent {name!r}")
+        templates = self.templates[name]
+        rules: dict[str, str] = {}
+        waiting = [r for t in templates for r in _RULE.findall(t)]
+        while waiting:
+            rule = waiting.pop()
+            if rule not in rules:
+                rules[rule] = self.expansion_rules[rule]  # all defined: checked when read
+                waiting.extend(_RULE.findall(rules[rule]))
+        slots = {
+            slot: self.lists[slot]
+            for text in [*templates, *rules.values()]
+            for slot in _SLOT.findall(text)
+            if slot in self.lists
+        }
+        return Intent(
+            name=name,
+            templates=list(templates),
+            handler=handler,
+            slots=slots,
+            examples=list(self.examples.get(name, ())),
+            paraphrases=list(self.paraphrases.get(name, ())),
+            priority=priority,
+            suggest=suggest,
+            expansion_rules=dict(sorted(rules.items())),
+        )
+
+    def intents(
+        self,
+        handlers: Mapping[str, Handler],
+        *,
+        priority: int | Mapping[str, int] = 0,
+        suggest: Collection[str] = (),
+    ) -> list[Intent]:
+        """Every intent of the file with its handler, in the file's order (which breaks
+        ties between a plugin's intents). ``priority`` is one for all, or by intent
+        name (others get 0); ``suggest`` names the intents whose first example the
+        no-match reply offers. A handler for an intent the file doesn't have, or an
+        intent with no handler, is a ValueError: a renamed intent is found at once."""
+        named = [*handlers, *(priority if isinstance(priority, Mapping) else ()), *suggest]
+        unknown = sorted({n for n in named if n not in self.templates})
+        missing = [n for n in self.templates if n not in handlers]
+        if unknown or missing:
+            problems = [f"no intent {', '.join(map(repr, unknown))} in the file"] if unknown else []
+            if missing:
+                problems.append(f"no handler for {', '.join(map(repr, missing))}")
+            raise ValueError(f"{self.path}: {'; '.join(problems)}")
+        return [
+            self.intent(
+                name,
+                handlers[name],
+                priority=priority.get(name, 0) if isinstance(priority, Mapping) else priority,
+                suggest=name in suggest,
+            )
+            for name in self.templates
+        ]
+
+
+#: Files read in this process, by path and the stat that says they haven't changed: the
+#: file, and its key and data in the template cache.
+_LOADED: dict[tuple[Path, int, int, int], tuple[IntentFile, tuple[str, ...], _FileData]] = {}
+
+
+def _data_path(source: str | os.PathLike[str]) -> Path:
+    text = os.fspath(source)
+    if not isinstance(source, str) or text.endswith((".yaml", ".yml")) or os.sep in text:
+        return Path(text).resolve()
+    module = sys.modules.get(text)
+    origin = getattr(module, "__file__", None)
+    if origin is None:
+        try:
+            spec = importlib.util.find_spec(text)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec else None
+    if not origin:
+        raise ValueError(f"there is no module {text!r} to find a sentence file beside")
+    module_path = Path(origin).resolve()
+    if module_path.name == "__init__.py":
+        return module_path.with_name("intents.yaml")
+    return module_path.with_suffix(".yaml")
+
+
+def _read_intent_file(path: Path) -> tuple[IntentFile, tuple[str, ...], _FileData]:
+    """The file, checked, and how the template cache keeps its parse (by the file's hash:
+    reading and hashing a few KB costs far less than parsing the YAML)."""
+    from voiceglimmer.store.home import untrusted
+
+    with path.open("rb") as f:
+        # A sentence file decides what words mean, so it must be no easier to change than
+        # the code beside it: refused when others could write it but not its folder.
+        problem = untrusted(path, os.fstat(f.fileno()))
+        if problem and not untrusted(path.parent, path.parent.stat()):
+            raise ValueError(f"{path} was not read: {problem}")
+        raw = f.read(MAX_DATA_BYTES + 1)
+    if len(raw) > MAX_DATA_BYTES:
+        raise ValueError(f"{path}: more than {MAX_DATA_BYTES:,} bytes of sentences")
+    key = ("data", hashlib.sha256(raw).hexdigest())
+    cache = _CACHE_IN_USE.get()
+    parsed = cache.get(key, lambda: _parse_yaml(path, raw)) if cache else _parse_yaml(path, raw)
+    return _intent_file(path, parsed.data), key, parsed
+
+
+def _parse_yaml(path: Path, raw: bytes) -> _FileData:
+    import yaml
+
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: not a YAML file voiceglimmer can read: {exc}") from exc
+    return _FileData(data)
+
+
+def _intent_file(path: Path, data: object) -> IntentFile:
+    """Check a sentence file's parsed YAML, every problem named with the file and the key."""
+
+    def fail(where: str, problem: str) -> ValueError:
+        return ValueError(f"{path}: {where}: {problem}")
+
+    def mapping(value: object, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise fail(where, "should be a mapping of names")
+        return value
+
+    def strings(value: object, where: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise fail(where, "should be a list of texts")
+        return tuple(value)
+
+    top = mapping(data, "the file")
+    if unknown := sorted(set(top) - _FILE_KEYS):
+        raise fail("the file", f"unknown key {unknown[0]!r} (it has {sorted(_FILE_KEYS)})")
+    if top.get("language", "en") != "en":
+        raise fail("language", "voiceglimmer understands English (en) so far")
+    templates: dict[str, tuple[str, ...]] = {}
+    examples: dict[str, tuple[str, ...]] = {}
+    paraphrases: dict[str, tuple[str, ...]] = {}
+    for name, body in mapping(top.get("intents"), "intents").items():
+        where = f"intents.{name}"
+        body = mapping(body, where)
+        if unknown := sorted(set(body) - _INTENT_KEYS):
+            raise fail(
+                where, f"unknown key {unknown[0]!r} (an intent has data, examples, paraphrases)"
+            )
+        blocks = body.get("data")
+        if not isinstance(blocks, list) or not blocks:
+            raise fail(f"{where}.data", "should be a list of blocks with sentences")
+        found: list[str] = []
+        for n, block in enumerate(blocks):
+            block = mapping(block, f"{where}.data[{n}]")
+            if set(block) != {"sentences"}:
+                raise fail(f"{where}.data[{n}]", "voiceglimmer reads only 'sentences' here")
+            found.extend(strings(block["sentences"], f"{where}.data[{n}].sentences"))
+        templates[name] = tuple(found)
+        examples[name] = strings(body.get("examples", []), f"{where}.examples")
+        paraphrases[name] = strings(body.get("paraphrases", []), f"{where}.paraphrases")
+    lists = {
+        name: _slot_spec(mapping(spec, f"lists.{name}"), fail, f"lists.{name}")
+        for name, spec in mapping(top.get("lists", {}), "lists").items()
+    }
+    rules: dict[str, str] = {}
+    for name, body in mapping(top.get("expansion_rules", {}), "expansion_rules").items():
+        if not isinstance(body, str) or not body.strip():
+            raise fail(f"expansion_rules.{name}", "should be a template text")
+        rules[name] = body
+    texts = [(f"intents.{n}", t) for n, ts in templates.items() for t in ts]
+    texts += [(f"expansion_rules.{n}", t) for n, t in rules.items()]
+    for where, text in texts:
+        for rule in _RULE.findall(text):
+            if rule not in rules:
+                raise fail(where, f"<{rule}> is used but not in expansion_rules")
+    return IntentFile(path, templates, examples, lists, rules, paraphrases)
+
+
+def _slot_spec(
+    spec: dict[str, Any], fail: Callable[[str, str], ValueError], where: str
+) -> SlotSpec:
+    """A hassil list as ``Intent.slots`` takes it: None (wildcard), words, or words -> values."""
+    if spec == {"wildcard": True}:
+        return WILDCARD
+    if set(spec) != {"values"} or not isinstance(spec["values"], list) or not spec["values"]:
+        raise fail(where, "should be 'wildcard: true' or a list of 'values'")
+    pairs: list[tuple[str, str]] = []
+    plain = True
+    for n, value in enumerate(spec["values"]):
+        if isinstance(value, str) and value:
+            pairs.append((value, value))
+        elif (
+            isinstance(value, dict)
+            and set(value) == {"in", "out"}
+            and isinstance(value["in"], str)
+            and value["in"]
+            and isinstance(value["out"], str | int | float)
+            and not isinstance(value["out"], bool)
+        ):
+            pairs.append((value["in"], str(value["out"])))
+            plain = False
+        else:
+            raise fail(f"{where}.values[{n}]", "should be a word, or 'in' words and an 'out' value")
+    if plain:
+        return [word for word, _ in pairs]
+    return dict(pairs)

@@ -24,6 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from typing import NamedTuple
 
+from voiceglimmer.wording import MONTHS as _MONTHS
+from voiceglimmer.wording import ordinal as _ordinal
+
 __all__ = [
     "Clock",
     "Span",
@@ -62,20 +65,6 @@ class WhenError(ValueError):
 # Vocabulary
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # Longest days each month can ever have (February 29 exists in leap years).
 _MAX_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -157,12 +146,6 @@ _FUTURE_GRACE = timedelta(seconds=60)
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def _ordinal(n: int) -> str:
-    """English ordinal with digits ("1st", "12th", "23rd"), because TTS reads these naturally."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _quote(phrase: str) -> str:
@@ -531,11 +514,11 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
     # Month and day, in either order, optionally with a weekday and a year.
     m = re.fullmatch(rf"(?:{_WD}s? )?(?:the )?{_MON} {_DAYN}{_YEAR}", s)
     if m:
-        weekday, month, day, year = m[1], _month_index(m[2]), int(m[3]), m[4]
+        weekday, month, day, year_said = m[1], _month_index(m[2]), int(m[3]), m[4]
     elif m := re.fullmatch(rf"(?:{_WD}s? )?{_DAYN} (?:of )?{_MON}{_YEAR}", s):
-        weekday, month, day, year = m[1], _month_index(m[3]), int(m[2]), m[4]
+        weekday, month, day, year_said = m[1], _month_index(m[3]), int(m[2]), m[4]
     if m:
-        result = _month_day(month, day, int(year) if year else None, today, phrase)
+        result = _month_day(month, day, int(year_said) if year_said else None, today, phrase)
         _check_weekday(weekday, result, phrase)
         return _day_span(result, today, tz)
 

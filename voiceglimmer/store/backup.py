@@ -41,10 +41,9 @@ import os
 import re
 import shutil
 import sqlite3
-import sys
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -52,9 +51,13 @@ from pathlib import Path
 
 from voiceglimmer.events import Glimmer
 from voiceglimmer.store import journal as journal_schema
+from voiceglimmer.store.diagnostics import get_logger
 from voiceglimmer.store.home import Home
 from voiceglimmer.store.journal import Journal, JournalError
+from voiceglimmer.store.plugin_store import PLUGIN_SCHEMAS_TABLE, PluginSchema, PluginSchemaError
 from voiceglimmer.wording import plural
+
+log = get_logger(__name__)
 
 FOLDER = "backups"
 KEEP = 7
@@ -185,11 +188,26 @@ def _schema(db: sqlite3.Connection) -> dict[tuple[str, str], frozenset[str]]:
 @functools.cache
 def reference_schema(version: int) -> dict[tuple[str, str], frozenset[str]]:
     """What voiceglimmer's own migrations create at ``version``, built in memory
-    from journal.MIGRATIONS so it can never drift from what Journal makes."""
+    from journal.MIGRATIONS so it can never drift from what Journal makes.
+
+    The objects of a migration handed to plugins (``HANDED_TO_PLUGINS``: the 0.1
+    practice tables, which the plugins that own them move into tables of their
+    own and drop) are not the core's to expect: they are made and then forgotten.
+    """
+    handed: dict[tuple[str, str], frozenset[str] | None] = {}  # None: the whole object
     with closing(sqlite3.connect(":memory:")) as db:
-        for script in journal_schema.MIGRATIONS[:version]:
+        for step, script in enumerate(journal_schema.MIGRATIONS[:version]):
+            before = _schema(db)
             db.executescript(script)
-        return _schema(db)
+            if step in journal_schema.HANDED_TO_PLUGINS:
+                for key, columns in _schema(db).items():
+                    handed[key] = columns - before[key] if key in before else None
+        made = _schema(db)
+    return {
+        key: columns - (handed.get(key) or frozenset())
+        for key, columns in made.items()
+        if not (key in handed and handed[key] is None)
+    }
 
 
 def schema_problem(db: sqlite3.Connection) -> str | None:
@@ -340,7 +358,7 @@ def backup_due(folder: Path, now: datetime) -> bool:
 
 
 def _warn(message: str) -> None:
-    print(f"voiceglimmer: warning: {message}", file=sys.stderr)
+    log.warning("%s", message)
 
 
 def moment_words(moment: datetime, now: datetime) -> str:
@@ -558,11 +576,17 @@ def open_journal(
     daily: bool = True,
     keep: int = KEEP,
     warn: Callable[[str], None] = _warn,
+    schemas: Mapping[str, PluginSchema] | None = None,
+    on_schema_problem: Callable[[str, PluginSchemaError], None] | None = None,
 ) -> Journal:
     """The App's way into the journal: check, back up if due, never block on a backup.
 
     The journal comes back holding the shared lock (see JournalLock), taken
-    before anything is read so a restore can't swap the file in between.
+    before anything is read so a restore can't swap the file in between, with
+    the plugins' tables (``schemas``, by plugin name) set up; before any of them
+    is upgraded the journal is backed up, as before the core's own upgrades. A
+    plugin whose tables can't be set up goes to ``on_schema_problem`` (else a
+    warning) and the rest carry on.
     """
     path, folder = home.journal, home.data / FOLDER
     problem = None
@@ -581,17 +605,42 @@ def open_journal(
         if isinstance(cause, sqlite3.Error) and _is_damage(cause):
             raise JournalError(damaged_message(path, folder, str(cause), now)) from exc
         raise
+    backed_up = False
     if daily and problem is None and backup_due(folder, now):
         try:
             if journal.count():
                 make_backup(journal, folder, now, keep)
+                backed_up = True
         except (OSError, sqlite3.Error) as exc:
             problem = (
                 f"couldn't make today's backup in {folder} ({exc}). "
                 "Your journal works as usual; free some disk space so backups can resume."
             )
+    schemas = dict(schemas or {})
+    # A plugin's tables already holding data are about to change: back up first. (A
+    # plugin's first tables hold nothing yet; the 0.1 tables the built-ins take over
+    # move in the open that upgrades the core too, after the backup made for that.)
+    versions = journal.plugin_versions() if schemas else {}
+    upgrading = [name for name in journal.pending(schemas) if versions.get(name, 0) > 0]
+    if upgrading and problem is None and not backed_up:
+        try:
+            if journal.count():
+                make_backup(journal, folder, now, keep)
+        except (OSError, sqlite3.Error) as exc:
+            problem = (
+                f"couldn't back up your journal before upgrading plugin tables ({exc}). "
+                "It is upgraded and works as usual; free some disk space soon."
+            )
     if problem:
         warn(problem)
+    for name, schema in schemas.items():
+        try:
+            journal.attach(name, schema)
+        except PluginSchemaError as exc:
+            if on_schema_problem is None:
+                warn(str(exc))
+            else:
+                on_schema_problem(name, exc)
     return journal
 
 
@@ -899,6 +948,9 @@ def _wipe(db: sqlite3.Connection) -> None:
         for name, _ in tables
         if name not in virtual and name not in shadow and not name.startswith("sqlite_")
     ]
+    # How far each plugin's tables have come is not the person's data: emptied, the
+    # plugins would try to make tables that are there.
+    plain = [name for name in plain if name != PLUGIN_SCHEMAS_TABLE]
     db.execute("PRAGMA foreign_keys = OFF")
     db.execute("BEGIN IMMEDIATE")
     for name in plain:

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from voiceglimmer.store.diagnostics import get_logger
+
 APP = "voiceglimmer"
 ENV = "VOICEGLIMMER_HOME"
+#: A cache folder shared by every home (for rebuildable files holding nothing personal).
+CACHE_ENV = "VOICEGLIMMER_CACHE"
+
+log = get_logger(__name__)
 
 
 class HomeError(Exception):
@@ -65,6 +70,14 @@ class Home:
     @property
     def cache_dir(self) -> Path:
         return self.cache or self.data / "cache"
+
+    @property
+    def shared_cache_dir(self) -> Path:
+        """Where rebuildable files that hold nothing personal may be shared between homes
+        (the trained understanding model): ``VOICEGLIMMER_CACHE`` when set (the tests
+        share one), else the cache folder."""
+        shared = os.environ.get(CACHE_ENV)
+        return Path(shared).expanduser() if shared else self.cache_dir
 
     @property
     def plugins_dir(self) -> Path:
@@ -111,11 +124,12 @@ _warned: set[str] = set()
 
 
 def warn_once(message: str) -> None:
-    """Print ``voiceglimmer: warning: MESSAGE`` on stderr, the first time it comes up."""
+    """Log ``message`` as a warning (``voiceglimmer: warning: MESSAGE`` on stderr), the
+    first time it comes up: the same shared folder is met by every command of a session."""
     if message in _warned:
         return
     _warned.add(message)
-    print(f"voiceglimmer: warning: {message}", file=sys.stderr)
+    log.warning("%s", message)
 
 
 def sharing(path: Path) -> str | None:

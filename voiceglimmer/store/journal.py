@@ -9,37 +9,54 @@ noticed it, and a UTC timestamp makes day and week ranges an index lookup.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import math
 import os
 import random
-import re
 import shutil
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from voiceglimmer import crisis
-from voiceglimmer.events import Glimmer, Savoring, Source
+from voiceglimmer.events import Glimmer, GlimmerSource, Savoring
 from voiceglimmer.store import clock
+from voiceglimmer.store.plugin_store import (
+    MISSING,
+    PLUGIN_SCHEMAS_TABLE,
+    AttachedPlugin,
+    ExportRefs,
+    Guard,
+    ImportRefused,
+    PluginSchema,
+    PluginSchemaError,
+    PluginStore,
+    PluginStoreError,
+    PluginTable,
+    created_problem,
+    quoted,
+    refusal,
+    run_migration,
+    schema_objects,
+    shape_problem,
+    table_prefix,
+)
+from voiceglimmer.store.plugin_store import kind_of as _kind
+from voiceglimmer.store.plugin_store import shown as _shown
 
-SOURCES: tuple[Source, ...] = ("typed", "voice", "imported")
+SOURCES: tuple[GlimmerSource, ...] = ("typed", "voice", "imported")
 EXPORT_FORMAT = "voiceglimmer-journal"
-#: Version 2 adds tags, calm ratings, reflections and reminders; version 1
-#: files (glimmers and savorings only) still import.
-EXPORT_VERSION = 2
-
-TagSource = Literal["inferred", "person"]
-TAG_SOURCES: tuple[TagSource, ...] = ("inferred", "person")
-#: When a reminder repeats: every day, on weekdays, at weekends, or on the
-#: named days ("mon,wed,fri").
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_SETS = {"daily": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
+#: Version 3 gives each plugin's tables a section of their own ("plugins") and
+#: savorings their ids. Versions 1 and 2 still import: version 2's tags, calm
+#: ratings, reflections and reminders (kept in fixed places then) are read by
+#: the plugins that own them now (``PluginSchema.from_old_export``).
+EXPORT_VERSION = 3
 
 # -- the range of values the journal keeps ---------------------------------------
 #
@@ -212,7 +229,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (plugin, key)
     );
     """,
-    # 2: the deeper practice: themes, calm ratings, reflections, reminders.
+    # 2 (released in 0.1): the deeper practice's tables, made here before plugins could
+    # own tables. They belong to the themes, savor-guide, reflect and rituals plugins
+    # now: each plugin's first migration moves its rows into its own table and drops
+    # these (see HANDED_TO_PLUGINS); nothing in the core reads or writes them.
     """
     CREATE TABLE tags (
         glimmer_id INTEGER NOT NULL REFERENCES glimmers (id) ON DELETE CASCADE,
@@ -242,7 +262,18 @@ MIGRATIONS: tuple[str, ...] = (
         enabled INTEGER NOT NULL DEFAULT 1
     );
     """,
+    # 3: plugins own tables (see plugin_store): how far each plugin's migrations came.
+    f"""
+    CREATE TABLE {PLUGIN_SCHEMAS_TABLE} (
+        plugin TEXT PRIMARY KEY,
+        version INTEGER NOT NULL CHECK (version >= 0)
+    );
+    """,
 )
+
+#: Migrations (0-based) whose objects the core no longer owns: plugins take them
+#: over (and may drop them), so a journal is not judged by them (backup's schema check).
+HANDED_TO_PLUGINS = frozenset({1})
 
 _GLIMMER_COLUMNS = f"""
     g.id, g.created_at, g.text, g.source,
@@ -258,6 +289,8 @@ class Imported(NamedTuple):
     skipped: int
     #: Entries whose words may mean danger: not kept as glimmers (see crisis.py).
     withheld: int = 0
+    #: Plugins the file has a section for that are not installed here: not imported.
+    not_imported: tuple[str, ...] = ()
 
 
 class JournalError(RuntimeError):
@@ -284,118 +317,6 @@ def _why_not_written(exc: sqlite3.Error, folder: Path) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Reflection:
-    """A note the person added to one day, maybe about one of its glimmers."""
-
-    id: int
-    day: date
-    created_at: datetime
-    note: str
-    glimmer_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """A daily (or weekly-pattern) nudge toward the practice.
-
-    ``kind`` says what it is for ("look", "reflect", "morning", "custom");
-    ``at`` is a local wall-clock time, so a reminder at 08:00 stays at 08:00
-    across daylight-saving changes and travel.
-    """
-
-    id: int
-    kind: str
-    at: time
-    days: str
-    message: str
-    created_at: datetime
-    last_fired: datetime | None = None
-    enabled: bool = True
-
-    @property
-    def weekdays(self) -> tuple[str, ...]:
-        """The days it repeats on, as three-letter names."""
-        return days_of(self.days)
-
-
-@dataclass(frozen=True)
-class CalmRating:
-    """How settled someone felt before and after one savoring (1 to 5)."""
-
-    savoring_id: int
-    glimmer_id: int
-    started_at: datetime
-    before: int | None
-    after: int | None
-
-    @property
-    def rise(self) -> int | None:
-        """How much calmer afterwards; None unless both ratings were given."""
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
-
-
-def days_of(days: str) -> tuple[str, ...]:
-    """'daily' / 'weekdays' / 'weekends' / 'mon,thu' as weekday names; ValueError otherwise."""
-    key = days.strip().lower()
-    if key in DAY_SETS:
-        return DAY_SETS[key]
-    named = tuple(d.strip()[:3] for d in key.split(",") if d.strip())
-    if not named or any(d not in WEEKDAYS for d in named):
-        raise ValueError(f"unknown reminder days {days!r}")
-    return tuple(d for d in WEEKDAYS if d in named)
-
-
-def _hhmm(at: time | str) -> str:
-    """'HH:MM' from a time or from '8:00' / '08:00'; ValueError for anything else."""
-    if isinstance(at, str):
-        found = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", at)
-        if not found:
-            raise ValueError(f"a reminder time looks like 08:00, not {at!r}")
-        at = time(int(found.group(1)), int(found.group(2)))
-    return f"{at.hour:02d}:{at.minute:02d}"
-
-
-def _reminder(row: tuple[Any, ...]) -> Reminder:
-    return Reminder(
-        id=row[0],
-        kind=row[1],
-        at=time.fromisoformat(row[2]),
-        days=row[3],
-        message=row[4],
-        created_at=datetime.fromisoformat(row[5]),
-        last_fired=datetime.fromisoformat(row[6]) if row[6] else None,
-        enabled=bool(row[7]),
-    )
-
-
-_REMINDER_COLUMNS = "id, kind, at, days, message, created_at, last_fired, enabled"
-
-
-def _rating(value: int | None, which: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise ValueError(f"a calm rating ({which}) is a whole number from 1 to 5, not {value!r}")
-    return value
-
-
-def _in_range(when: datetime, start: datetime | None, end: datetime | None) -> bool:
-    return (start is None or when >= start) and (end is None or when < end)
-
-
-# Tags that count for a glimmer: the person's own when they gave any, else
-# the inferred ones. A correction replaces a guess; it doesn't sit beside it.
-_EFFECTIVE_TAGS = """
-    SELECT t.glimmer_id, t.tag, t.rowid AS position FROM tags t
-    WHERE t.source = 'person' OR NOT EXISTS (
-        SELECT 1 FROM tags p WHERE p.glimmer_id = t.glimmer_id AND p.source = 'person'
-    )
-"""
-
-
 def _glimmer(row: tuple[Any, ...]) -> Glimmer:
     return Glimmer(
         id=row[0],
@@ -417,17 +338,6 @@ def _require_aware(when: datetime) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError("journal times must carry a time zone")
     return when
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a migration script into statements (triggers keep their inner ';')."""
-    statement = ""
-    for piece in script.split(";"):
-        statement += piece + ";"
-        if sqlite3.complete_statement(statement):
-            if statement.strip(" \n;"):
-                yield statement.strip()
-            statement = ""
 
 
 def _fts_query(words: Iterable[str], joiner: str) -> str:
@@ -455,6 +365,11 @@ class Journal:
             # Deleted words are overwritten in the file, not just unlinked:
             # "forget" must really forget.
             self._db.execute("PRAGMA secure_delete = ON")
+            # Judges every statement as it is prepared: a plugin's store may touch only
+            # what its plugin owns (see plugin_store); the journal's own are let through.
+            self._guard = Guard()
+            self._db.set_authorizer(self._guard)
+            self._plugins: dict[str, AttachedPlugin] = {}
             self._migrate()
         except sqlite3.OperationalError as exc:
             why = _why_not_written(exc, path.parent)
@@ -487,8 +402,7 @@ class Journal:
             try:
                 version = self._db.execute("PRAGMA user_version").fetchone()[0]
                 if version < len(MIGRATIONS):
-                    for statement in _statements(MIGRATIONS[version]):
-                        self._db.execute(statement)
+                    run_migration(self._db, MIGRATIONS[version])
                     version += 1
                     self._db.execute(f"PRAGMA user_version = {version}")
                 self._db.execute("COMMIT")
@@ -527,9 +441,117 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- plugins' own tables (see plugin_store) ------------------------------
+
+    def plugin_versions(self) -> dict[str, int]:
+        """How many of its migrations each plugin that ever had tables here has applied."""
+        rows = self._db.execute(f"SELECT plugin, version FROM {PLUGIN_SCHEMAS_TABLE}")
+        return {str(plugin): int(version) for plugin, version in rows}
+
+    def pending(self, schemas: dict[str, PluginSchema]) -> list[str]:
+        """The plugins among ``schemas`` whose tables here are behind their migrations."""
+        versions = self.plugin_versions()
+        return [n for n, s in schemas.items() if versions.get(n, 0) < len(s.migrations)]
+
+    def attach(self, plugin: str, schema: PluginSchema) -> PluginStore:
+        """Set up ``plugin``'s tables (apply the migrations this journal lacks, check
+        what they made) and return its store. Raises PluginSchemaError, naming the
+        plugin and leaving the journal as it was, if they can't be set up."""
+        if plugin in self._plugins:
+            if self._plugins[plugin].schema is not schema:
+                raise PluginSchemaError(f"plugin {plugin!r} declared its tables twice")
+            return self.plugin_store(plugin)
+        if not isinstance(schema, PluginSchema):
+            raise PluginSchemaError(
+                f"plugin {plugin!r}: journal_schema returned {type(schema).__name__}, "
+                "not a PluginSchema"
+            )
+        try:
+            prefix = table_prefix(plugin)
+        except ValueError as exc:
+            raise PluginSchemaError(str(exc)) from None
+        for other in self._plugins.values():
+            if other.prefix == prefix:
+                raise PluginSchemaError(
+                    f"plugin {plugin!r} would name its tables {prefix}..., like plugin "
+                    f"{other.plugin!r}; rename one of them"
+                )
+        version = self._migrate_plugin(plugin, prefix, schema)
+        problem = shape_problem(self._db, prefix, schema)
+        if problem:
+            raise PluginSchemaError(f"plugin {plugin!r}'s tables can't be used: {problem}")
+        self._plugins[plugin] = AttachedPlugin(plugin, prefix, schema, version)
+        return self.plugin_store(plugin)
+
+    def _migrate_plugin(self, plugin: str, prefix: str, schema: PluginSchema) -> int:
+        """Apply ``plugin``'s missing migrations, one transaction each; its version."""
+        read = f"SELECT version FROM {PLUGIN_SCHEMAS_TABLE} WHERE plugin = ?"
+        row = self._db.execute(read, (plugin,)).fetchone()
+        version = int(row[0]) if row else 0
+        wanted = len(schema.migrations)
+        if version > wanted:
+            raise PluginSchemaError(
+                f"plugin {plugin!r}'s tables in {self.path} were made by a newer version of "
+                f"it (its schema {version}, this one knows {wanted}); upgrade the plugin"
+            )
+        while version < wanted:
+            # As for the core: one step per transaction, the version read inside it.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(read, (plugin,)).fetchone()
+                version = int(row[0]) if row else 0
+                if version < wanted:
+                    before = schema_objects(self._db)
+                    run_migration(self._db, schema.migrations[version])
+                    problem = created_problem(
+                        plugin, prefix, schema, before, schema_objects(self._db)
+                    )
+                    if problem:
+                        raise PluginSchemaError(
+                            f"plugin {plugin!r}'s migration {version + 1} was undone: {problem}"
+                        )
+                    version += 1
+                    if version == wanted and (problem := shape_problem(self._db, prefix, schema)):
+                        raise PluginSchemaError(  # what it made doesn't fit: undone
+                            f"plugin {plugin!r}'s tables can't be used: {problem}"
+                        )
+                    self._db.execute(
+                        f"INSERT INTO {PLUGIN_SCHEMAS_TABLE} (plugin, version) VALUES (?, ?) "
+                        "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version",
+                        (plugin, version),
+                    )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise PluginSchemaError(
+                    f"plugin {plugin!r}'s migration {version + 1} failed and was undone ({exc})"
+                ) from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return version
+
+    def plugin_store(self, plugin: str, schema: PluginSchema | None = None) -> PluginStore:
+        """``plugin``'s way into its own tables. With ``schema``, its tables are set up
+        first if they aren't yet (so a plugin's own functions work on any Journal)."""
+        attached = self._plugins.get(plugin)
+        if attached is None:
+            if schema is None:
+                raise PluginStoreError(
+                    f"plugin {plugin!r} has no tables in this journal (declare them with "
+                    "the journal_schema hook)"
+                )
+            return self.attach(plugin, schema)
+        return PluginStore(self._db, attached, self._guard)
+
+    @property
+    def attached(self) -> list[str]:
+        """The plugins whose tables are set up in this journal, in the order they were."""
+        return list(self._plugins)
+
     # -- glimmers ----------------------------------------------------------
 
-    def add(self, text: str, *, created_at: datetime, source: Source = "typed") -> Glimmer:
+    def add(self, text: str, *, created_at: datetime, source: GlimmerSource = "typed") -> Glimmer:
         """Save a glimmer; it is committed to disk when this returns.
 
         NUL characters are dropped: SQLite's text functions stop at them. A time
@@ -713,273 +735,6 @@ class Journal:
             for r in rows
         ]
 
-    def rate_savoring(
-        self, savoring_id: int, *, before: int | None = None, after: int | None = None
-    ) -> None:
-        """Store how settled the person felt (1 to 5); a rating left out is left as it was."""
-        updates = {
-            column: value
-            for column, value in (
-                ("calm_before", _rating(before, "before")),
-                ("calm_after", _rating(after, "after")),
-            )
-            if value is not None
-        }
-        if not updates:
-            return
-        assignments = ", ".join(f"{column} = ?" for column in updates)
-        with self._db:
-            self._db.execute(
-                f"UPDATE savorings SET {assignments} WHERE id = ?", (*updates.values(), savoring_id)
-            )
-
-    def rated_savorings(
-        self, start: datetime | None = None, end: datetime | None = None
-    ) -> list[CalmRating]:
-        """Savorings with at least one calm rating, started in [start, end), oldest first."""
-        rows = self._db.execute(
-            "SELECT id, glimmer_id, started_at, calm_before, calm_after FROM savorings "
-            "WHERE calm_before IS NOT NULL OR calm_after IS NOT NULL ORDER BY id"
-        )
-        ratings = [CalmRating(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4]) for r in rows]
-        ratings = [r for r in ratings if _in_range(r.started_at, start, end)]
-        return sorted(ratings, key=lambda r: (r.started_at, r.savoring_id))
-
-    def calm_ratings(
-        self, start: datetime | None = None, end: datetime | None = None
-    ) -> list[tuple[datetime, int | None, int | None]]:
-        """(when, before, after) for every rated savoring in [start, end), oldest first."""
-        return [(r.started_at, r.before, r.after) for r in self.rated_savorings(start, end)]
-
-    # -- tags (senses and themes) ------------------------------------------
-
-    @staticmethod
-    def _clean_tags(tags: Iterable[str]) -> list[str]:
-        cleaned = (" ".join(str(t).lower().split()) for t in tags)
-        return list(dict.fromkeys(t for t in cleaned if t))
-
-    def set_tags(self, glimmer_id: int, tags: Iterable[str], source: TagSource) -> None:
-        """Replace the tags of one source on a glimmer (lower-cased, no repeats).
-
-        A tag the person gave is never downgraded by a later guess; when the
-        person gives a tag that was guessed, it becomes theirs.
-        """
-        if source not in TAG_SOURCES:
-            raise ValueError(f"unknown tag source {source!r}")
-        cleaned = self._clean_tags(tags)
-        with self._db:
-            self._db.execute(
-                "DELETE FROM tags WHERE glimmer_id = ? AND source = ?", (glimmer_id, source)
-            )
-            for tag in cleaned:
-                if source == "person":  # the person's order, not the guess's
-                    self._db.execute(
-                        "DELETE FROM tags WHERE glimmer_id = ? AND tag = ?", (glimmer_id, tag)
-                    )
-                self._db.execute(
-                    "INSERT OR IGNORE INTO tags (glimmer_id, tag, source) VALUES (?, ?, ?)",
-                    (glimmer_id, tag, source),
-                )
-
-    def tags(self, glimmer_id: int, source: TagSource | None = None) -> list[str]:
-        """A glimmer's tags in the order given: the person's if any, else the guessed ones.
-
-        With ``source``, only the tags from that source.
-        """
-        if source is None:
-            rows = self._db.execute(
-                f"SELECT tag FROM ({_EFFECTIVE_TAGS}) WHERE glimmer_id = ? ORDER BY position",
-                (glimmer_id,),
-            )
-        else:
-            rows = self._db.execute(
-                "SELECT tag FROM tags WHERE glimmer_id = ? AND source = ? ORDER BY rowid",
-                (glimmer_id, source),
-            )
-        return [r[0] for r in rows]
-
-    def tag_sources(self, glimmer_id: int) -> dict[str, TagSource]:
-        """Every stored tag of a glimmer and who gave it (guessed ones hidden by a
-        correction included)."""
-        rows = self._db.execute(
-            "SELECT tag, source FROM tags WHERE glimmer_id = ? ORDER BY rowid", (glimmer_id,)
-        )
-        return {r[0]: r[1] for r in rows}
-
-    def untagged(self, limit: int = -1) -> list[Glimmer]:
-        """Glimmers with no tag at all (imported from an old export, or saved
-        before tagging existed), oldest first."""
-        rows = self._db.execute(
-            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers g "
-            "WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.glimmer_id = g.id) "
-            "ORDER BY g.created_ts, g.id LIMIT ?",
-            (limit,),
-        )
-        return [_glimmer(r) for r in rows]
-
-    def _range_clause(
-        self, start: datetime | None, end: datetime | None
-    ) -> tuple[str, list[float]]:
-        clauses, params = [], []
-        if start is not None:
-            clauses.append("g.created_ts >= ?")
-            params.append(_require_aware(start).timestamp())
-        if end is not None:
-            clauses.append("g.created_ts < ?")
-            params.append(_require_aware(end).timestamp())
-        return (" AND ".join(clauses) or "1"), params
-
-    def tag_counts(
-        self, start: datetime | None = None, end: datetime | None = None
-    ) -> dict[str, int]:
-        """How many glimmers noticed in [start, end) carry each tag, most first."""
-        where, params = self._range_clause(start, end)
-        rows = self._db.execute(
-            f"SELECT e.tag, count(*) AS n FROM ({_EFFECTIVE_TAGS}) e "
-            f"JOIN glimmers g ON g.id = e.glimmer_id WHERE {where} "
-            "GROUP BY e.tag ORDER BY n DESC, e.tag",
-            params,
-        )
-        return {r[0]: int(r[1]) for r in rows}
-
-    def tags_between(
-        self, start: datetime | None = None, end: datetime | None = None
-    ) -> list[tuple[Glimmer, list[str]]]:
-        """Glimmers noticed in [start, end), oldest first, each with its tags."""
-        where, params = self._range_clause(start, end)
-        rows = self._db.execute(
-            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers g WHERE {where} ORDER BY g.created_ts, g.id",
-            params,
-        ).fetchall()
-        return [(_glimmer(r), self.tags(r[0])) for r in rows]
-
-    def with_tag(self, tag: str, *, limit: int = -1) -> list[Glimmer]:
-        """Newest glimmers carrying ``tag``."""
-        rows = self._db.execute(
-            f"SELECT {_GLIMMER_COLUMNS} FROM glimmers g JOIN ({_EFFECTIVE_TAGS}) e "
-            "ON e.glimmer_id = g.id WHERE e.tag = ? ORDER BY g.created_ts DESC, g.id DESC LIMIT ?",
-            (" ".join(tag.lower().split()), limit),
-        )
-        return [_glimmer(r) for r in rows]
-
-    # -- reflections -------------------------------------------------------
-
-    def add_reflection(
-        self,
-        day: date | str,
-        note: str,
-        *,
-        created_at: datetime,
-        glimmer_id: int | None = None,
-    ) -> Reflection:
-        """Add a note to a day (its local date); committed when this returns."""
-        note = note.strip()
-        if not note:
-            raise ValueError("a reflection needs some words")
-        day = date.fromisoformat(day) if isinstance(day, str) else day
-        _require_aware(created_at)
-        with self._db:
-            cur = self._db.execute(
-                "INSERT INTO reflections (day, created_at, note, glimmer_id) VALUES (?, ?, ?, ?)",
-                (day.isoformat(), created_at.isoformat(), note, glimmer_id),
-            )
-        return Reflection(int(cur.lastrowid or 0), day, created_at, note, glimmer_id)
-
-    def reflections(self, day: date | str | None = None) -> list[Reflection]:
-        """The notes of one day (every note when ``day`` is None), oldest first."""
-        query = "SELECT id, day, created_at, note, glimmer_id FROM reflections"
-        params: tuple[str, ...] = ()
-        if day is not None:
-            query += " WHERE day = ?"
-            params = (day if isinstance(day, str) else day.isoformat(),)
-        rows = self._db.execute(query + " ORDER BY day, created_at, id", params)
-        return [
-            Reflection(r[0], date.fromisoformat(r[1]), datetime.fromisoformat(r[2]), r[3], r[4])
-            for r in rows
-        ]
-
-    # -- reminders ---------------------------------------------------------
-
-    def add_reminder(
-        self,
-        kind: str,
-        at: time | str,
-        *,
-        created_at: datetime,
-        message: str = "",
-        days: str = "daily",
-        enabled: bool = True,
-    ) -> Reminder:
-        """Save a reminder at a local time ("08:00"); committed when this returns."""
-        if not kind.strip():
-            raise ValueError("a reminder needs a kind")
-        days_of(days)  # refuse what could never fire
-        hhmm = _hhmm(at)
-        _require_aware(created_at)
-        with self._db:
-            cur = self._db.execute(
-                "INSERT INTO reminders (kind, at, days, message, created_at, enabled) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (kind.strip(), hhmm, days, message.strip(), created_at.isoformat(), enabled),
-            )
-        found = self.reminder(int(cur.lastrowid or 0))
-        assert found is not None
-        return found
-
-    def reminder(self, reminder_id: int) -> Reminder | None:
-        row = self._db.execute(
-            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)
-        ).fetchone()
-        return _reminder(row) if row else None
-
-    def reminders(self, *, enabled_only: bool = False) -> list[Reminder]:
-        """Every reminder, in the order of the day (then by id)."""
-        where = " WHERE enabled = 1" if enabled_only else ""
-        rows = self._db.execute(f"SELECT {_REMINDER_COLUMNS} FROM reminders{where} ORDER BY at, id")
-        return [_reminder(r) for r in rows]
-
-    def remove_reminder(self, reminder_id: int) -> bool:
-        with self._db:
-            cur = self._db.execute("DELETE FROM reminders WHERE id = ?", (reminder_id,))
-        return cur.rowcount > 0
-
-    def set_reminder_enabled(self, reminder_id: int, enabled: bool) -> bool:
-        with self._db:
-            cur = self._db.execute(
-                "UPDATE reminders SET enabled = ? WHERE id = ?", (enabled, reminder_id)
-            )
-        return cur.rowcount > 0
-
-    def mark_reminder_fired(self, reminder_id: int, when: datetime) -> None:
-        """Note that a reminder was said, so it is not said again the same day."""
-        with self._db:
-            self._db.execute(
-                "UPDATE reminders SET last_fired = ? WHERE id = ?",
-                (_require_aware(when).isoformat(), reminder_id),
-            )
-
-    def due_reminders(self, now: datetime) -> list[Reminder]:
-        """Enabled reminders whose time has come today and that have not fired today.
-
-        "Today" and the reminder's time are in ``now``'s time zone. A reminder
-        set after its time today (8 am, set at 3 pm) first fires tomorrow:
-        a nudge right after asking for it would only be noise.
-        """
-        _require_aware(now)
-        today, weekday = now.date(), WEEKDAYS[now.weekday()]
-        due = []
-        for reminder in self.reminders(enabled_only=True):
-            moment = datetime.combine(today, reminder.at, tzinfo=now.tzinfo)
-            if weekday not in reminder.weekdays or moment > now:
-                continue
-            if reminder.created_at > moment:
-                continue
-            fired = reminder.last_fired
-            if fired is not None and fired.astimezone(now.tzinfo).date() >= today:
-                continue
-            due.append(reminder)
-        return due
-
     # -- plugin state ------------------------------------------------------
 
     def state_get(self, plugin: str, key: str, default: Any = None) -> Any:
@@ -999,7 +754,8 @@ class Journal:
     # -- export and import -------------------------------------------------
 
     def export_records(self) -> dict[str, Any]:
-        """Everything a person wrote, in a plain structure that import reads back."""
+        """Everything a person wrote, in a plain structure that import reads back:
+        glimmers with their savorings, and a section per plugin with its tables' rows."""
         return {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
@@ -1010,79 +766,73 @@ class Journal:
                     "text": g.text,
                     "source": g.source,
                     "savorings": self._export_savorings(g.id),
-                    "tags": [
-                        {"tag": tag, "source": source}
-                        for tag, source in self.tag_sources(g.id).items()
-                    ],
                 }
                 for g in self
             ],
-            "reflections": [
-                {
-                    "id": r.id,
-                    "day": r.day.isoformat(),
-                    "created_at": r.created_at.isoformat(),
-                    "note": r.note,
-                    "glimmer_id": r.glimmer_id,
+            "plugins": {
+                name: {
+                    "schema": attached.version,
+                    "tables": {
+                        t.name: self._table_rows(attached.prefix + t.name)
+                        for t in attached.schema.tables
+                    },
                 }
-                for r in self.reflections()
-            ],
-            "reminders": [
-                {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "at": _hhmm(r.at),
-                    "days": r.days,
-                    "message": r.message,
-                    "created_at": r.created_at.isoformat(),
-                    "last_fired": r.last_fired.isoformat() if r.last_fired else None,
-                    "enabled": r.enabled,
-                }
-                for r in self._reminders_by_id()
-            ],
+                for name, attached in sorted(self._plugins.items())
+            },
         }
 
     def _export_savorings(self, glimmer_id: int) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT started_at, seconds, length, completed, calm_before, calm_after "
+            "SELECT id, started_at, seconds, length, completed "
             "FROM savorings WHERE glimmer_id = ? ORDER BY started_at, id",
             (glimmer_id,),
         )
         return [
             {
-                "started_at": r[0],
+                "id": r[0],
+                "started_at": r[1],
                 # only values import takes back: an infinite length (an older
                 # version's) would otherwise be written as the non-JSON Infinity
-                "seconds": usable_seconds(r[1]),
-                "length": r[2],
-                "completed": bool(r[3]),
-                "calm_before": r[4],
-                "calm_after": r[5],
+                "seconds": usable_seconds(r[2]),
+                "length": r[3],
+                "completed": bool(r[4]),
             }
             for r in rows
         ]
 
-    def _reminders_by_id(self) -> list[Reminder]:
-        rows = self._db.execute(f"SELECT {_REMINDER_COLUMNS} FROM reminders ORDER BY id")
-        return [_reminder(r) for r in rows]
+    def _table_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of a plugin table as {column: value}, in the order they were added
+        (the order can matter: the themes plugin keeps a person's tags in theirs)."""
+        try:
+            cursor = self._db.execute(f"SELECT * FROM {quoted(table)} ORDER BY rowid")
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table: its key's order
+            cursor = self._db.execute(f"SELECT * FROM {quoted(table)}")
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, map(_to_json, row), strict=True)) for row in cursor]
 
     def import_records(self, records: dict[str, Any], *, now: datetime | None = None) -> Imported:
-        """Add exported glimmers (with their savorings, ratings and tags), reflections
-        and reminders; returns how many glimmers were added, were already present,
-        and were withheld because their words may mean danger (never kept as glimmers).
+        """Add exported glimmers (with their savorings) and the plugins' rows; returns
+        how many glimmers were added, were already present, and were withheld because
+        their words may mean danger (never kept as glimmers), and which plugins the
+        file holds data for that are not installed here.
 
         Ids are kept when free so an export restored into an empty home is the
-        same journal; a glimmer with the same time and words is not doubled,
-        nor is a reflection or reminder that is already there. Everything is
-        checked first (types, times from EARLIEST to ``now`` plus CLOCK_SKEW,
-        finite lengths, ratings, ids SQLite can hold) and a refusal names the
-        record and the field; then everything is written in one transaction.
+        same journal; a glimmer with the same time and words is not doubled, nor
+        is a plugin's row that is already there. Everything is checked (types,
+        times from EARLIEST to ``now`` plus CLOCK_SKEW, finite lengths, ids SQLite
+        can hold, each plugin table's ``check``) and a refusal names the record
+        and the field; everything is written in one transaction, or nothing.
+
+        A file from before plugins had sections (version 2 or 1) keeps its tags,
+        calm ratings, reflections and reminders in fixed places; the plugins that
+        own those now read them out (``PluginSchema.from_old_export``).
 
         One pass, where a scan of the whole table per row once made a
         200,000-glimmer file take 27 minutes: a twin already in the journal is
         looked up through the time index (``created_ts`` is derived from
         ``created_at``), and only for a time within the journal's own span; a
-        twin earlier in the file is found in a dict; the ids in use are read once.
+        twin earlier in the file is found in a dict; the ids in use are read once,
+        and so are a plugin table's rows, to find the ones already there.
         """
         if not isinstance(records, dict) or records.get("format") != EXPORT_FORMAT:
             raise JournalError(
@@ -1098,18 +848,16 @@ class Journal:
     def _import(self, records: dict[str, Any], items: list[Any], now: datetime) -> Imported:
         latest_ts = _latest_ts(now)
         parsed = [_parse_glimmer(item, n, latest_ts) for n, item in enumerate(items, start=1)]
+        refs = ExportRefs([g.ref for g in parsed], [[sv[0] for sv in g.savorings] for g in parsed])
+        try:
+            incoming, not_imported = self._plugin_rows(records, refs)
+        except ImportRefused as exc:
+            raise JournalError(str(exc)) from None
         kept = [g for g in parsed if not crisis.is_crisis(g.text)]
         withheld, parsed = len(parsed) - len(kept), kept
-        reflections = [
-            _parse_reflection(r, n, now)
-            for n, r in enumerate(_optional_list(records, "reflections"), start=1)
-        ]
-        reminders = [
-            _parse_reminder(r, n, now)
-            for n, r in enumerate(_optional_list(records, "reminders"), start=1)
-        ]
         added = skipped = 0
-        new_ids: dict[int, int] = {}  # id in the file -> id here
+        glimmer_ids: dict[int, int] = {}  # reference in the file -> id here
+        savoring_ids: dict[int, int] = {}
         db = self._db
         try:
             with self._transaction():  # all or nothing
@@ -1120,9 +868,14 @@ class Journal:
                 lo, hi = db.execute(
                     "SELECT min(created_ts), max(created_ts) FROM glimmers"
                 ).fetchone()
+                # Savorings get their ids here (the file's when free, as glimmers do),
+                # so a plugin's rows can point at them.
+                savorings_taken = {row[0] for row in db.execute("SELECT id FROM savorings")}
+                spare_savoring = 1 + max(
+                    [0, *savorings_taken, *(sv[0] for g in parsed for sv in g.savorings)]
+                )
                 in_file: dict[tuple[str, str], int] = {}
                 savoring_rows: list[tuple[Any, ...]] = []
-                tag_rows: list[tuple[int, str, str]] = []
                 for g in parsed:
                     key = (g.created_at, g.text)
                     twin = in_file.get(key)
@@ -1134,8 +887,7 @@ class Journal:
                         ).fetchone()
                         twin = row[0] if row else None
                     if twin is not None:
-                        if g.id is not None:
-                            new_ids[g.id] = twin
+                        glimmer_ids[g.ref] = twin
                         skipped += 1
                         continue
                     cur = db.execute(
@@ -1152,77 +904,163 @@ class Journal:
                     glimmer_id = int(cur.lastrowid or 0)
                     taken.add(glimmer_id)
                     in_file[key] = glimmer_id
-                    if g.id is not None:
-                        new_ids[g.id] = glimmer_id
-                    savoring_rows += [(glimmer_id, *sv) for sv in g.savorings]
-                    tag_rows += [(glimmer_id, tag, source) for tag, source in g.tags]
+                    glimmer_ids[g.ref] = glimmer_id
+                    for ref, *savoring in g.savorings:
+                        savoring_id = ref
+                        if ref < 1 or ref in savorings_taken:
+                            savoring_id, spare_savoring = spare_savoring, spare_savoring + 1
+                        savorings_taken.add(savoring_id)
+                        savoring_ids[ref] = savoring_id
+                        savoring_rows.append((savoring_id, glimmer_id, *savoring))
                     added += 1
                 db.executemany(
-                    "INSERT INTO savorings (glimmer_id, started_at, seconds, length, "
-                    "completed, calm_before, calm_after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO savorings (id, glimmer_id, started_at, seconds, length, "
+                    "completed) VALUES (?, ?, ?, ?, ?, ?)",
                     savoring_rows,
                 )
-                db.executemany(
-                    "INSERT OR IGNORE INTO tags (glimmer_id, tag, source) VALUES (?, ?, ?)",
-                    tag_rows,
-                )
-                for r in reflections:
-                    if db.execute(
-                        "SELECT 1 FROM reflections WHERE day = ? AND created_at = ? AND note = ?",
-                        (r["day"], r["created_at"], r["note"]),
-                    ).fetchone():
-                        continue
-                    db.execute(
-                        "INSERT INTO reflections (id, day, created_at, note, glimmer_id) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (
-                            self._free_id("reflections", r["id"]),
-                            r["day"],
-                            r["created_at"],
-                            r["note"],
-                            new_ids.get(r["glimmer_id"]) if r["glimmer_id"] else None,
-                        ),
-                    )
-                # Reminders have no index to look a twin up by: one read of the
-                # (short) table keeps even a file full of them one pass.
-                keys = ("kind", "at", "days", "message", "created_at")
-                present = set(db.execute(f"SELECT {', '.join(keys)} FROM reminders"))
-                for m in reminders:
-                    key = tuple(m[k] for k in keys)
-                    if key in present:
-                        continue
-                    present.add(key)
-                    db.execute(
-                        "INSERT INTO reminders (id, kind, at, days, message, created_at, "
-                        "last_fired, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            self._free_id("reminders", m["id"]),
-                            m["kind"],
-                            m["at"],
-                            m["days"],
-                            m["message"],
-                            m["created_at"],
-                            m["last_fired"],
-                            m["enabled"],
-                        ),
-                    )
+                for (plugin, table_name), rows in incoming.items():
+                    attached = self._plugins[plugin]
+                    table = next(t for t in attached.schema.tables if t.name == table_name)
+                    self._write_rows(attached, table, rows, glimmer_ids, savoring_ids)
+        except ImportRefused as exc:
+            raise JournalError(str(exc)) from None
         except sqlite3.Error as exc:
             raise JournalError(
                 f"The export has a value the journal can't take ({exc}); nothing was imported."
             ) from exc
-        return Imported(added, skipped, withheld)
+        return Imported(added, skipped, withheld, not_imported)
 
-    def _free_id(self, table: str, wanted: int | None) -> int | None:
-        """``wanted`` if it is an unused id in ``table`` (a fixed internal name), else None."""
-        if wanted is None:
-            return None
-        taken = self._db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)).fetchone()
-        return None if taken else wanted
+    def _plugin_rows(
+        self, records: dict[str, Any], refs: ExportRefs
+    ) -> tuple[dict[tuple[str, str], list[tuple[str, Any]]], tuple[str, ...]]:
+        """The plugins' rows in the file, by table, each with the words that name its
+        record; and the plugins with a section here that are not installed."""
+        found: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # (plugin, table): rows
+        sections = records.get("plugins", {})
+        if not isinstance(sections, dict):
+            raise ImportRefused(
+                f'The export\'s "plugins" is {_kind(sections)}, not an object; '
+                "nothing was imported."
+            )
+        missing = tuple(sorted(name for name in sections if name not in self._plugins))
+        for name, attached in self._plugins.items():
+            declared = {t.name: t for t in attached.schema.tables}
+            section = sections.get(name)
+            if section is not None:
+                tables = section.get("tables", {}) if isinstance(section, dict) else None
+                if not isinstance(tables, dict):
+                    raise ImportRefused(
+                        f'The export\'s section for plugin "{name}" has no object of '
+                        '"tables"; nothing was imported.'
+                    )
+                for table_name, rows in tables.items():
+                    table = declared.get(table_name)
+                    if table is None:
+                        raise ImportRefused(
+                            f'The export holds a table "{table_name}" for plugin "{name}", '
+                            "which that plugin doesn't have here; nothing was imported."
+                        )
+                    if not isinstance(rows, list):
+                        raise ImportRefused(
+                            f'The export\'s "{table_name}" of plugin "{name}" is '
+                            f"{_kind(rows)}, not a list; nothing was imported."
+                        )
+                    found.setdefault((name, table.name), []).extend(
+                        (f'Row {k} of plugin "{name}"\'s "{table_name}" in the file', row)
+                        for k, row in enumerate(rows, start=1)
+                    )
+            old = attached.schema.from_old_export
+            if old is None or _version(records) >= 3:
+                continue
+            try:
+                for item in old(records, refs):
+                    table = declared.get(item.table)
+                    if table is None:
+                        raise PluginSchemaError(f"it read rows for an undeclared {item.table!r}")
+                    found.setdefault((name, table.name), []).append((item.where, item.row))
+            except ImportRefused:
+                raise
+            except Exception as exc:  # the plugin's own code: its failure, named
+                raise ImportRefused(
+                    f"Plugin {name!r} could not read its part of the export ({exc}); "
+                    "nothing was imported."
+                ) from exc
+        return found, missing
+
+    def _write_rows(
+        self,
+        attached: AttachedPlugin,
+        table: PluginTable,
+        rows: list[tuple[str, Any]],
+        glimmer_ids: dict[int, int],
+        savoring_ids: dict[int, int],
+    ) -> None:
+        """Check, relink and add one table's incoming rows, leaving out rows already
+        there; a row's own integer id is kept when free."""
+        full = attached.prefix + table.name
+        info = self._db.execute(f"PRAGMA table_info({quoted(full)})").fetchall()
+        columns = [str(r[1]) for r in info]
+        required = {str(r[1]) for r in info if r[3] or r[5]}  # NOT NULL, or the key
+        defaults = {  # a column the file leaves out gets its default, as an INSERT would
+            str(r[1]): None if r[4] is None else self._db.execute(f"SELECT {r[4]}").fetchone()[0]
+            for r in info
+        }
+        links: dict[str, dict[int, int]] = {}
+        if table.glimmer_column:
+            links[table.glimmer_column] = glimmer_ids
+        if table.savoring_column:
+            links[table.savoring_column] = savoring_ids
+        keys = [str(r[1]) for r in info if r[5]]
+        key = keys[0] if len(keys) == 1 and str(info[columns.index(keys[0])][2]).upper() == \
+            "INTEGER" and keys[0] not in links else None  # fmt: skip
+        compared = [c for c in columns if c != key]
+        listed = ", ".join(quoted(c) for c in compared)
+        present = {tuple(r) for r in self._db.execute(f"SELECT {listed} FROM {quoted(full)}")}
+        taken: set[int] = set()
+        wanted: dict[int, int | None] = {}
+        values: list[list[Any]] = []
+        for n, (where, raw) in enumerate(rows):
+            row = _plugin_row(raw, where, full, columns, links, table)
+            relinked = _relinked(row, links, required)
+            if relinked is None:
+                continue  # it pointed at a glimmer left out (withheld, or not in the file)
+            compare = tuple(relinked.get(c, defaults[c]) for c in compared)
+            if compare in present:
+                continue
+            present.add(compare)
+            if key is not None:
+                own = row.get(key)
+                if own is not None and (type(own) is not int or not 1 <= own <= MAX_ID):
+                    raise refusal(where, f'its "{key}" ({_shown(own)}) is not a whole number '
+                                         f"from 1 to {MAX_ID}")  # fmt: skip
+                wanted[n] = own
+            values.append([n, *compare])
+        if key is not None:
+            # The ids to keep are known before anything is written: one SQLite would
+            # give an earlier row must never be the one a later row keeps.
+            taken = {r[0] for r in self._db.execute(f"SELECT {quoted(key)} FROM {quoted(full)}")}
+            spare = max([*taken, *(w for w in wanted.values() if w is not None), 0]) + 1
+            for row_values in values:
+                own = wanted.get(row_values[0])
+                if own is None or own in taken:
+                    own, spare = spare, spare + 1
+                taken.add(own)
+                row_values[0] = own
+            names = [key, *compared]
+        else:
+            names = compared
+            values = [row_values[1:] for row_values in values]
+        marks = ", ".join("?" for _ in names)
+        self._db.executemany(
+            f"INSERT OR IGNORE INTO {quoted(full)} ({', '.join(quoted(c) for c in names)}) "
+            f"VALUES ({marks})",
+            values,
+        )
 
 
 # -- checking an import, record by record ---------------------------------------------
 
-_MISSING = object()
+_MISSING = MISSING
 
 
 @dataclass(frozen=True)
@@ -1230,12 +1068,15 @@ class _Incoming:
     """One glimmer from an export, checked and ready to write."""
 
     id: int | None
+    #: How the file's other records point at it: its id, or (none given) minus its number.
+    ref: int
     created_at: str
     created_ts: float
     text: str
     source: str
-    savorings: list[tuple[str, float, str, bool, int | None, int | None]]
-    tags: list[tuple[str, str]]
+    #: (reference, started_at, seconds, length, completed): the reference is the
+    #: savoring's id in the file, or (none given) a negative number of its own.
+    savorings: list[tuple[int, str, float, str, bool]]
 
 
 class _Refused(Exception):
@@ -1247,67 +1088,8 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _kind(value: object) -> str:
-    """A JSON value's type as the person's file shows it."""
-    if value is _MISSING:
-        return "missing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _shown(value: object) -> str:
-    """A short, safe rendering of a bad value for a message (no giant or nested dumps)."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, int):
-        return str(value) if abs(value) < 10**40 else "a number with over 40 digits"
-    return _kind(value)
-
-
-def _field(record: dict[str, Any], name: str, label: str | None = None) -> tuple[str, Any]:
-    return (label or f'"{name}"'), record.get(name, _MISSING)
-
-
-def _text(record: dict[str, Any], name: str, *, default: str | None = None, label: str = "") -> str:
-    field, value = _field(record, name, label or None)
-    if value is _MISSING and default is not None:
-        return default
-    if not isinstance(value, str):
-        raise _Refused(field, f"is {_kind(value)}, not text")
-    return value
-
-
-def _moment(
-    record: dict[str, Any], name: str, now: datetime, *, label: str = "", optional: bool = False
-) -> datetime | None:
-    field, value = _field(record, name, label or None)
-    if optional and value in (_MISSING, None):
-        return None
-    if not isinstance(value, str):
-        raise _Refused(field, f"is {_kind(value)}, not a time such as 2026-11-03T09:15:00-05:00")
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Refused(field, f"({_shown(value)}) can't be read as a time") from None
-    problem = moment_problem(when, now)
-    if problem:
-        raise _Refused(field, f"({_shown(value)}) {problem}; {RANGE_WORDS}")
-    return when
-
-
-def _record_id(record: dict[str, Any], name: str = "id") -> int | None:
-    field, value = _field(record, name)
+def _record_id(record: dict[str, Any], name: str = "id", field: str = "") -> int | None:
+    field, value = field or f'"{name}"', record.get(name, _MISSING)
     if value in (_MISSING, None):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -1317,20 +1099,8 @@ def _record_id(record: dict[str, Any], name: str = "id") -> int | None:
     return value
 
 
-def _flag(record: dict[str, Any], name: str, label: str = "") -> bool:
-    field, value = _field(record, name, label or None)
-    if value is _MISSING:
-        return True
-    if not isinstance(value, bool):
-        raise _Refused(field, f"is {_kind(value)}, not true or false")
-    return value
-
-
 def _refusal(where: str, refused: _Refused) -> JournalError:
-    return JournalError(
-        f"{where} can't be imported: its {refused.field} {refused.problem}; nothing was "
-        "imported. Correct that value in the file (or remove the record) and import again."
-    )
+    return JournalError(str(refusal(where, f"its {refused.field} {refused.problem}")))
 
 
 def _when(value: Any, field: str, latest_ts: float) -> tuple[str, float]:
@@ -1384,101 +1154,91 @@ def _parse_glimmer(item: Any, number: int, latest_ts: float) -> _Incoming:
             if problem := seconds_problem(seconds):
                 shown = _shown(seconds) if seconds is not _MISSING else "missing"
                 raise _Refused(f'{at} "seconds"', f"({shown}) {problem}")
-            before, after = sv.get("calm_before"), sv.get("calm_after")
-            for which, rating in (("before", before), ("after", after)):
-                if rating is not None and (type(rating) is not int or not 1 <= rating <= 5):
-                    raise _Refused(f'{at} "calm_{which}"', "is not a whole number from 1 to 5")
             length = sv.get("length", "standard")
             if type(length) is not str:
                 raise _Refused(f'{at} "length"', f"is {_kind(length)}, not text")
             completed = sv.get("completed", True)
             if type(completed) is not bool:
                 raise _Refused(f'{at} "completed"', f"is {_kind(completed)}, not true or false")
-            savorings.append((started_at, float(seconds), length, completed, before, after))
-        tags = []
-        raw = get("tags", ())
-        if type(raw) is not list and raw != ():
-            raise _Refused('"tags"', f"is {_kind(raw)}, not a list")
-        for k, t in enumerate(raw, start=1):
-            if type(t) is not dict:
-                raise _Refused(f"tag {k}", f"is {_kind(t)}, not an object")
-            tag, tag_source = t.get("tag", _MISSING), t.get("source", "inferred")
-            if type(tag) is not str or not tag.strip():
-                raise _Refused(f'tag {k}\'s "tag"', f"({_shown(tag)}) is not a word")
-            if tag_source not in TAG_SOURCES:
-                raise _Refused(f'tag {k}\'s "source"', f"({_shown(tag_source)}) is not one of "
-                               f"{', '.join(TAG_SOURCES)}")  # fmt: skip
-            tags.append((tag, tag_source))
-        return _Incoming(glimmer_id, created_at, created_ts, text, source, savorings, tags)
+            ref = _record_id(sv, field=f'{at} "id"') if "id" in sv else None
+            ref = ref if ref is not None else -next(_PLACES)
+            savorings.append((ref, started_at, float(seconds), length, completed))
+        ref = glimmer_id if glimmer_id is not None else -number
+        return _Incoming(glimmer_id, ref, created_at, created_ts, text, source, savorings)
     except _Refused as refused:
         raise _refusal(where, refused) from None
 
 
-def _optional_list(records: dict[str, Any], key: str) -> list[Any]:
-    value = records.get(key, [])
-    if not isinstance(value, list):
-        raise JournalError(f'The export\'s "{key}" is not a list; nothing was imported.')
-    return value
+#: Negative references for savorings an export gives no id (an older file's): never
+#: an id, and never the same twice in a process.
+_PLACES = itertools.count(1)
 
 
-def _parse_reflection(item: Any, number: int, now: datetime) -> dict[str, Any]:
-    where = f"Reflection number {number} in the file"
-    if not isinstance(item, dict):
-        raise JournalError(f"{where} is {_kind(item)}, not a reflection; nothing was imported.")
-    try:
-        note = _text(item, "note").strip()
-        if not note:
-            raise _Refused('"note"', "has no words")
-        said = _text(item, "day")
+def _version(records: dict[str, Any]) -> int:
+    """The export's format version (1 when it says none)."""
+    version = records.get("version", 1)
+    return version if type(version) is int else 1
+
+
+def _to_json(value: Any) -> Any:
+    """A plugin table's value as JSON: bytes as {"hex": ...}, everything else as it is."""
+    return {"hex": value.hex()} if isinstance(value, bytes) else value
+
+
+def _plugin_row(
+    raw: Any,
+    where: str,
+    table: str,
+    columns: list[str],
+    links: dict[str, dict[int, int]],
+    declared: PluginTable,
+) -> dict[str, Any]:
+    """One plugin row from the file, as {column: value}: an object of plain values
+    with known columns, links that can be ids, then through the table's own check."""
+    if type(raw) is not dict:
+        raise ImportRefused(f"{where} is {_kind(raw)}, not a row; nothing was imported.")
+    row: dict[str, Any] = {}
+    for column, value in raw.items():
+        if column not in columns:
+            raise refusal(where, f'its "{column}" is not a column of {table}')
+        if type(value) is dict and set(value) == {"hex"} and type(value["hex"]) is str:
+            try:
+                value = bytes.fromhex(value["hex"])
+            except ValueError:
+                raise refusal(where, f'its "{column}" is not hexadecimal bytes') from None
+        elif value is not None and type(value) not in (str, int, float, bool, bytes):
+            raise refusal(where, f'its "{column}" is {_kind(value)}, not a plain value')
+        elif type(value) is int and not -MAX_ID <= value <= MAX_ID:
+            raise refusal(where, f'its "{column}" ({_shown(value)}) is too large a number')
+        if column in links and value is not None and type(value) is not int:
+            raise refusal(where, f'its "{column}" ({_shown(value)}) is not a whole number')
+        row[column] = value
+    if declared.check is not None:
         try:
-            day = date.fromisoformat(said)
-        except ValueError:
-            raise _Refused('"day"', f"({_shown(said)}) is not a date such as 2026-11-03") from None
-        if problem := moment_problem(datetime.combine(day, time(12), tzinfo=UTC), now):
-            raise _Refused('"day"', f"({_shown(said)}) {problem}; {RANGE_WORDS}")
-        created = _moment(item, "created_at", now)
-        assert created is not None
-        return {
-            "id": _record_id(item),
-            "day": day.isoformat(),
-            "created_at": created.isoformat(),
-            "note": note,
-            "glimmer_id": _record_id(item, "glimmer_id"),
-        }
-    except _Refused as refused:
-        raise _refusal(where, refused) from None
+            checked = declared.check(dict(row))
+        except ValueError as exc:
+            raise refusal(where, str(exc)) from None
+        if not isinstance(checked, dict) or set(checked) - set(columns):
+            raise ImportRefused(
+                f"{where} was turned into something that is not a row of {table} by its "
+                "plugin's check; nothing was imported."
+            )
+        row = checked
+    return row
 
 
-def _parse_reminder(item: Any, number: int, now: datetime) -> dict[str, Any]:
-    where = f"Reminder number {number} in the file"
-    if not isinstance(item, dict):
-        raise JournalError(f"{where} is {_kind(item)}, not a reminder; nothing was imported.")
-    try:
-        kind = _text(item, "kind").strip()
-        if not kind:
-            raise _Refused('"kind"', "is empty")
-        days = _text(item, "days", default="daily")
-        try:
-            days_of(days)
-        except ValueError:
-            raise _Refused('"days"', f"({_shown(days)}) names no days of the week") from None
-        at = _text(item, "at")
-        try:
-            hhmm = _hhmm(at)
-        except ValueError:
-            raise _Refused('"at"', f"({_shown(at)}) is not a time of day such as 08:00") from None
-        created = _moment(item, "created_at", now)
-        fired = _moment(item, "last_fired", now, optional=True)
-        assert created is not None
-        return {
-            "id": _record_id(item),
-            "kind": kind,
-            "at": hhmm,
-            "days": days,
-            "message": _text(item, "message", default="").strip(),
-            "created_at": created.isoformat(),
-            "last_fired": fired.isoformat() if fired else None,
-            "enabled": _flag(item, "enabled"),
-        }
-    except _Refused as refused:
-        raise _refusal(where, refused) from None
+def _relinked(
+    row: dict[str, Any], links: dict[str, dict[int, int]], required: set[str]
+) -> dict[str, Any] | None:
+    """``row`` with its links given the ids their glimmers and savorings got here; a
+    link to one that wasn't imported is emptied, or the row is left out if the link
+    is required."""
+    for column, ids in links.items():
+        value = row.get(column)
+        if value is None:
+            continue
+        found = ids.get(value)
+        if found is None and column in required:
+            return None
+        row[column] = found
+    return row

@@ -17,6 +17,12 @@ Reads go through a separate read-only SQLite connection, so computing a
 report can never change the journal, and nothing here needs the journal's
 private connection.
 
+Themes and calm are the plugins' figures: the tags and the calm ratings are
+the themes and savor-guide plugins' own tables, so those plugins compute them
+(through the ``theme_figures`` and ``calm_figures`` hooks, with the helpers
+here for local time in SQL) and hand :class:`ThemeFigures` and :class:`Calm`
+to :func:`compute`, which shows whatever it is given.
+
 A journal written by an older version may hold a value the journal no longer
 accepts (a year-1 time, an infinite savoring). Such a value is left out of the
 figures, as a moment after ``now`` is, rather than stopping them all: only
@@ -28,7 +34,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
@@ -47,19 +53,22 @@ __all__ = [
     "Calm",
     "CalmPair",
     "Favourite",
+    "LocalSQL",
     "MonthThemes",
     "Progress",
     "Streaks",
+    "ThemeFigures",
     "Totals",
     "WeekCount",
-    "calm",
     "compute",
     "daily_counts",
     "favourites",
+    "julian_local_time",
+    "local_seconds",
+    "month_labels",
     "open_reader",
+    "savored_by",
     "streaks",
-    "theme_counts",
-    "themes_by_month",
     "totals",
     "weekly_counts",
 ]
@@ -88,11 +97,12 @@ def open_reader(journal: Journal | Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-Source = Journal | Path | sqlite3.Connection
+#: What the figures are read from: the journal, its file, or a connection already open on it.
+JournalLike = Journal | Path | sqlite3.Connection
 
 
 @contextmanager
-def _connection(source: Source) -> Iterator[sqlite3.Connection]:
+def _connection(source: JournalLike) -> Iterator[sqlite3.Connection]:
     if isinstance(source, sqlite3.Connection):
         yield source
     else:
@@ -136,14 +146,14 @@ def _offset_changes(tz: tzinfo, lo: float, hi: float) -> tuple[int, list[tuple[f
 
 
 @dataclass(frozen=True)
-class _LocalSQL:
+class LocalSQL:
     """SQL for "this UTC timestamp's local wall-clock seconds", with its parameters."""
 
     expr: str
     params: tuple[Any, ...]
 
 
-def _local_seconds(column: str, tz: tzinfo, lo: float, hi: float) -> _LocalSQL:
+def local_seconds(column: str, tz: tzinfo, lo: float, hi: float) -> LocalSQL:
     """``column`` plus the zone's offset at that moment, as a balanced CASE tree.
 
     A tree rather than a flat CASE keeps it to a handful of comparisons per row
@@ -163,7 +173,7 @@ def _local_seconds(column: str, tz: tzinfo, lo: float, hi: float) -> _LocalSQL:
         high = tree(mid, j)
         return f"CASE WHEN {column} < ? THEN {low} ELSE {high} END"
 
-    return _LocalSQL(f"({column} + {tree(0, len(offsets) - 1)})", tuple(params))
+    return LocalSQL(f"({column} + {tree(0, len(offsets) - 1)})", tuple(params))
 
 
 #: Shifts timestamps positive before truncating, so CAST rounds down before 1970 too.
@@ -247,6 +257,17 @@ class MonthThemes:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class ThemeFigures:
+    """What glimmers are about, as a plugin that keeps themes reports it (the
+    ``theme_figures`` hook): per local month, the most common overall, and how
+    many glimmers carry any theme."""
+
+    months: list[MonthThemes]
+    top: list[tuple[str, int]]
+    tagged: int = 0
 
 
 @dataclass(frozen=True)
@@ -370,7 +391,7 @@ class Progress:
 # -- computations --------------------------------------------------------------
 
 
-def daily_counts(source: Source, now: datetime, start: date | None = None) -> dict[date, int]:
+def daily_counts(source: JournalLike, now: datetime, start: date | None = None) -> dict[date, int]:
     """Glimmers per local day from ``start`` (default: the first one) up to ``now``.
 
     Only days with glimmers appear; one SQL GROUP BY over an index range.
@@ -384,7 +405,7 @@ def daily_counts(source: Source, now: datetime, start: date | None = None) -> di
         lo = bounds[0] if start is None else max(bounds[0], _midnight(start, tz).timestamp())
         if lo > now_ts:
             return {}
-        local = _local_seconds("created_ts", tz, lo - DAY, now_ts + DAY)
+        local = local_seconds("created_ts", tz, lo - DAY, now_ts + DAY)
         rows = db.execute(
             f"SELECT {_day_number(local.expr)} AS day, count(*) FROM glimmers "
             "WHERE created_ts >= ? AND created_ts <= ? GROUP BY day",
@@ -438,84 +459,12 @@ def _month_start(day: date, back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-#: The tags that count for a glimmer: the person's own if they gave any, else
-#: the guessed ones; the same rule as ``Journal.tags`` and ``Journal.tag_counts``
-#: (a test checks the two agree).
-#: The subquery is not correlated, so SQLite builds it once, not once per row.
-_EFFECTIVE = (
-    "(t.source = 'person' OR t.glimmer_id NOT IN "
-    "(SELECT glimmer_id FROM tags WHERE source = 'person'))"
-)
+def month_labels(now: datetime, months: int) -> list[str]:
+    """The last ``months`` local months up to ``now``'s, oldest first, as "YYYY-MM"."""
+    return [f"{_month_start(now.date(), back):%Y-%m}" for back in range(months - 1, -1, -1)]
 
 
-def _all_counted(db: sqlite3.Connection, now_ts: float) -> bool:
-    """Whether every glimmer lies between EARLIEST and ``now`` (the usual case): then
-    no join is needed."""
-    earliest, latest = db.execute(
-        "SELECT min(created_ts), max(created_ts) FROM glimmers"
-    ).fetchone()
-    return latest is None or (earliest >= EARLIEST_TS and latest <= now_ts)
-
-
-def themes_by_month(source: Source, now: datetime, months: int = 6) -> list[MonthThemes]:
-    """Tag counts per local month for the last ``months`` months, oldest first.
-
-    Months without tagged glimmers are included, empty, so a chart's gaps are
-    true gaps. A glimmer counts once for each of its themes.
-    """
-    tz = _zone(now)
-    now_ts = now.timestamp()
-    first = _month_start(now.date(), months - 1)
-    lo = _midnight(first, tz).timestamp()
-    local = _local_seconds("g.created_ts", tz, lo - DAY, now_ts + DAY)
-    with _connection(source) as db:
-        rows = db.execute(
-            f"SELECT strftime('%Y-%m', {local.expr}, 'unixepoch') AS month, t.tag, count(*) AS n "
-            "FROM glimmers g JOIN tags t ON t.glimmer_id = g.id "
-            f"WHERE g.created_ts >= ? AND g.created_ts <= ? AND {_EFFECTIVE} "
-            "GROUP BY month, t.tag ORDER BY month, n DESC, t.tag",
-            (*local.params, lo, now_ts),
-        ).fetchall()
-    by_month: dict[str, dict[str, int]] = {}
-    for month, tag, n in rows:
-        by_month.setdefault(month, {})[tag] = int(n)
-    labels = [f"{_month_start(now.date(), back):%Y-%m}" for back in range(months - 1, -1, -1)]
-    return [MonthThemes(m, by_month.get(m, {})) for m in labels]
-
-
-def theme_counts(
-    source: Source, now: datetime, start: datetime | None = None, limit: int | None = None
-) -> list[tuple[str, int]]:
-    """How many glimmers carry each tag (from ``start`` up to ``now``), most first."""
-    _zone(now)
-    now_ts = now.timestamp()
-    with _connection(source) as db:
-        if start is None and _all_counted(db, now_ts):
-            # The whole journal: every tag (read from the tag index alone), less
-            # the guesses hidden by the person's own tags on the same glimmer.
-            counts = dict(db.execute("SELECT tag, count(*) FROM tags GROUP BY tag").fetchall())
-            for tag, n in db.execute(
-                "SELECT tag, count(*) FROM tags WHERE source = 'inferred' AND glimmer_id IN "
-                "(SELECT glimmer_id FROM tags WHERE source = 'person') GROUP BY tag"
-            ):
-                counts[tag] -= n
-            ranked = sorted(((str(t), int(n)) for t, n in counts.items() if n), key=_most_first)
-            return ranked if limit is None else ranked[:limit]
-        lo = max(start.timestamp(), EARLIEST_TS) if start is not None else EARLIEST_TS
-        rows = db.execute(
-            f"SELECT t.tag, count(*) AS n FROM tags t WHERE {_EFFECTIVE} AND t.glimmer_id IN "
-            "(SELECT id FROM glimmers WHERE created_ts >= ? AND created_ts <= ?) "
-            "GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?",
-            (lo, now_ts, -1 if limit is None else limit),
-        )
-        return [(str(tag), int(n)) for tag, n in rows]
-
-
-def _most_first(item: tuple[str, int]) -> tuple[int, str]:
-    return (-item[1], item[0])
-
-
-def _savored_by(now: datetime, column: str = "s.started_at") -> tuple[str, tuple[Any, ...]]:
+def savored_by(now: datetime, column: str = "s.started_at") -> tuple[str, tuple[Any, ...]]:
     """SQL for "this savoring started from EARLIEST to ``now``", cheap for most rows.
 
     ``started_at`` is ISO text with its own offset, so the exact test needs
@@ -532,7 +481,7 @@ def _savored_by(now: datetime, column: str = "s.started_at") -> tuple[str, tuple
     )
 
 
-def _local_time(jd: float | None, tz: tzinfo) -> datetime | None:
+def julian_local_time(jd: float | None, tz: tzinfo) -> datetime | None:
     """A julianday() as a local time; None when SQLite couldn't read the stored text
     (an offset with seconds, from a zone's old local mean time)."""
     if jd is None:
@@ -540,51 +489,10 @@ def _local_time(jd: float | None, tz: tzinfo) -> datetime | None:
     return local_time(datetime.fromtimestamp(round((jd - _UNIX_JD) * DAY, 3), UTC), tz)
 
 
-def calm(source: Source, now: datetime, pairs: int = 30) -> Calm:
-    """Averages over savorings rated both before and after, plus the latest pairs.
-
-    Only savorings with both ratings count, so "before" and "after" describe
-    the same moments and the rise is a real difference, not two samples.
-    """
-    tz = _zone(now)
-    past, params = _savored_by(now)
-    rated = f"s.calm_before IS NOT NULL AND s.calm_after IS NOT NULL AND {past}"
-    with _connection(source) as db:
-        count, before, after, rise, up, same, down = db.execute(
-            "SELECT count(*), avg(calm_before), avg(calm_after), avg(calm_after - calm_before), "
-            "coalesce(sum(calm_after > calm_before), 0), "
-            "coalesce(sum(calm_after = calm_before), 0), "
-            f"coalesce(sum(calm_after < calm_before), 0) FROM savorings s WHERE {rated}",
-            params,
-        ).fetchone()
-        rows = db.execute(
-            "SELECT s.id, s.glimmer_id, g.text, julianday(s.started_at) AS jd, "
-            "s.calm_before, s.calm_after FROM savorings s JOIN glimmers g ON g.id = s.glimmer_id "
-            f"WHERE {rated} ORDER BY jd DESC, s.id DESC LIMIT ?",
-            (*params, pairs),
-        ).fetchall()
-    if not count:
-        return Calm()
-    return Calm(
-        rated=int(count),
-        avg_before=float(before),
-        avg_after=float(after),
-        avg_rise=float(rise),
-        calmer=int(up),
-        same=int(same),
-        less_calm=int(down),
-        pairs=[
-            CalmPair(int(sid), int(gid), str(text), at, int(b), int(a))
-            for sid, gid, text, jd, b, a in reversed(rows)
-            if (at := _local_time(jd, tz)) is not None
-        ],
-    )
-
-
-def favourites(source: Source, now: datetime, limit: int = 5) -> list[Favourite]:
+def favourites(source: JournalLike, now: datetime, limit: int = 5) -> list[Favourite]:
     """The glimmers savored most often; ties go to the one savored most recently."""
     tz = _zone(now)
-    past, params = _savored_by(now)
+    past, params = savored_by(now)
     with _connection(source) as db:
         rows = db.execute(
             "SELECT g.id, g.text, g.created_at, count(*) AS n, max(julianday(s.started_at)) AS jd "
@@ -601,14 +509,14 @@ def favourites(source: Source, now: datetime, limit: int = 5) -> list[Favourite]
             last_savored=last,
         )
         for gid, text, created, n, jd in rows
-        if (last := _local_time(jd, tz)) is not None
+        if (last := julian_local_time(jd, tz)) is not None
     ]
 
 
-def totals(source: Source, now: datetime, days: dict[date, int] | None = None) -> Totals:
+def totals(source: JournalLike, now: datetime, days: dict[date, int] | None = None) -> Totals:
     """Counts over the whole journal up to ``now``."""
     now_ts = now.timestamp()
-    past, params = _savored_by(now, "started_at")
+    past, params = savored_by(now, "started_at")
     with _connection(source) as db:
         if days is None:
             days = daily_counts(db, now)
@@ -616,14 +524,6 @@ def totals(source: Source, now: datetime, days: dict[date, int] | None = None) -
             "SELECT count(*) FROM glimmers WHERE created_ts >= ? AND created_ts <= ?",
             (EARLIEST_TS, now_ts),
         ).fetchone()[0]
-        if _all_counted(db, now_ts):
-            tagged = db.execute("SELECT count(DISTINCT glimmer_id) FROM tags").fetchone()[0]
-        else:
-            tagged = db.execute(
-                "SELECT count(DISTINCT glimmer_id) FROM tags WHERE glimmer_id IN "
-                "(SELECT id FROM glimmers WHERE created_ts >= ? AND created_ts <= ?)",
-                (EARLIEST_TS, now_ts),
-            ).fetchone()[0]
         savorings, seconds = db.execute(
             f"SELECT count(*), coalesce(sum({USABLE_SECONDS_SQL}), 0) FROM savorings WHERE {past}",
             params,
@@ -633,7 +533,6 @@ def totals(source: Source, now: datetime, days: dict[date, int] | None = None) -
         savorings=int(savorings),
         savored_seconds=float(seconds),
         practice_days=len(days),
-        tagged_glimmers=int(tagged),
         first_day=min(days) if days else None,
         last_day=max(days) if days else None,
     )
@@ -650,14 +549,17 @@ def compute(
     weeks: int = 12,
     months: int = 6,
     calendar_weeks: int = CALENDAR_WEEKS,
-    top: int = 6,
     favourite_count: int = 5,
-    calm_pairs: int = 30,
+    themes: ThemeFigures | None = None,
+    calm: Calm | None = None,
 ) -> Progress:
-    """Every figure at once, over one read-only connection."""
+    """Every figure at once, over one read-only connection; themes and calm as the
+    plugins that keep them computed them (none given: none shown, months empty)."""
     if weeks < 1 or months < 1 or calendar_weeks < 1:
         raise ValueError("weeks, months and calendar_weeks must be at least 1")
     today = now.date()
+    if themes is None:
+        themes = ThemeFigures([MonthThemes(m) for m in month_labels(now, months)], [])
     with open_reader(journal) as db:
         days = daily_counts(db, now)
         monday = today - timedelta(days=today.weekday())
@@ -668,12 +570,12 @@ def compute(
         ]
         return Progress(
             now=now,
-            totals=totals(db, now, days),
+            totals=replace(totals(db, now, days), tagged_glimmers=themes.tagged),
             weeks=weekly_counts(days, today, weeks),
             streaks=streaks(days, today),
             calendar=calendar,
-            themes=themes_by_month(db, now, months),
-            top_themes=theme_counts(db, now, limit=top),
-            calm=calm(db, now, calm_pairs),
+            themes=themes.months,
+            top_themes=themes.top,
+            calm=calm or Calm(),
             favourites=favourites(db, now, favourite_count),
         )

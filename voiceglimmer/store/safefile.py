@@ -121,10 +121,11 @@ def write_private(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> 
     # exists: Ctrl-C can land the instant after it is created, and the cleanup
     # below must still know what to remove. (mkstemp returns the name only after
     # creating the file, which leaves that instant uncovered.)
-    tmp: Path | None = path.parent / f".{path.name}.{secrets.token_hex(16)}.tmp"
+    name = path.parent / f".{path.name}.{secrets.token_hex(16)}.tmp"
+    tmp: Path | None = name  # None once it is not ours to remove
     try:
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         except FileExistsError:
             tmp = None  # not ours: never remove it
             raise
@@ -134,7 +135,7 @@ def write_private(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> 
             f.flush()
             os.fsync(f.fileno())
         # rename replaces the directory entry and never follows a link there.
-        os.replace(tmp, path)
+        os.replace(name, path)
         tmp = None
         _fsync_folder(path.parent)
     except OSError as exc:

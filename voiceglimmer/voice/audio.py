@@ -9,8 +9,9 @@ a live device in real time and a file in "virtual" time with one code path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 RATE = 16_000
 SAMPLE_WIDTH = 2
@@ -52,13 +53,31 @@ class Speech:
         return len(self.pcm) / SAMPLE_WIDTH / self.rate
 
 
-class Source(Protocol):
+class AudioSource(Protocol):
     """Where the words come from: a microphone, a file or stdin, at 16 kHz mono."""
 
     def read(self, frames: int) -> AudioChunk | None:
         """Block until ``frames`` frames are available; None once the stream has ended."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class AudioSourceWithWarnings(AudioSource, Protocol):
+    """A source that can find a fault in its own input, as a WAV file or named pipe can
+    (cut short, longer than is read), and says so rather than failing.
+
+    ``warning`` is what was known on opening; ``on_warning``, once the caller sets it,
+    is called with each warning found later (a pipe only learns as it ends that it was
+    cut short). A microphone has nothing of the kind to report, so this is a promise of
+    its own rather than part of :class:`AudioSource`, and callers ask with ``isinstance``.
+    """
+
+    on_warning: Callable[[str], None] | None
+
+    @property
+    def warning(self) -> str | None:
+        """Every warning so far, as one sentence or more; None when there is none."""
 
 
 class Sink(Protocol):

@@ -20,12 +20,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from voiceglimmer.dialog.assistant import Assistant
 from voiceglimmer.events import (
     Announced,
     Ended,
     Final,
+    Handled,
     LoopEvent,
     Notice,
     Partial,
@@ -38,9 +39,18 @@ from voiceglimmer.events import (
     Wake,
 )
 from voiceglimmer.voice.asr import Recognizer, Transcript
-from voiceglimmer.voice.audio import RATE, SAMPLE_WIDTH, AudioChunk, Sink, Source
+from voiceglimmer.voice.audio import RATE, SAMPLE_WIDTH, AudioChunk, AudioSource, Sink
 from voiceglimmer.voice.tts import SpeechEngine, split_sentences
 from voiceglimmer.voice.wake import STOP_PHRASES, Detector, strip_phrase
+
+
+class Dialog(Protocol):
+    """What the loop needs of the assistant (the Assistant, or one wrapping it)."""
+
+    def handle(self, utterance: Utterance) -> Handled: ...
+
+    def announcements(self) -> list[str]: ...
+
 
 Emit = Callable[[LoopEvent], None]
 
@@ -75,9 +85,9 @@ class Stats:
 class Loop:
     """One conversation over one audio source and one sink."""
 
-    source: Source
+    source: AudioSource
     sink: Sink
-    assistant: Assistant
+    assistant: Dialog
     recognizer: Recognizer
     engine: SpeechEngine
     emit: Emit
@@ -201,7 +211,16 @@ class Loop:
         end = final.speech_end
         self.emit(Final(self._now, text, conf, None if end is None else round(end, 3)))
         handled = self.assistant.handle(Utterance(text, source="voice", confidence=conf))
-        self.emit(Understood(self._now, handled.plugin, handled.intent, handled.slots))
+        self.emit(
+            Understood(
+                self._now,
+                handled.plugin,
+                handled.intent,
+                handled.slots,
+                handled.stage,
+                handled.confidence,
+            )
+        )
         self.emit(Said(self._now, handled.reply.text, handled.reply.glimmer_id))
         wait = None if end is None else round(max(0.0, final.at - end), 3)
         self.speak(handled.reply, since=endpoint_at, endpoint_wait=wait)

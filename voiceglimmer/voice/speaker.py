@@ -84,6 +84,8 @@ class WavSink:
         data = self._odd + pcm
         whole = len(data) - len(data) % SAMPLE_WIDTH
         self._odd = data[whole:]
+        if self._wav is None:
+            raise AudioError(f"Can't write {self.path}: it is already closed.")
         try:
             self._wav.writeframesraw(data[:whole])
         except OSError as exc:

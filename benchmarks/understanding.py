@@ -1,0 +1,457 @@
+"""Understanding people in their own words: accuracy on a corpus written blind.
+
+``tests/understanding/corpus/*.jsonl`` holds utterances written by writers who
+never saw the templates, from the README's description of the product alone,
+each as a distinct person would speak (12 personas). Each line gives the
+context (the question the assistant had just asked, if any), the words, the
+intent meant and, for a glimmer, the words that should be saved.
+
+Every utterance is judged through the real assistant (real plugins, a real
+SQLite journal), typed as written and in the form a speech recogniser writes
+(lowercase, no punctuation, numbers as words, and for some the near-words a
+recogniser writes for the product's own vocabulary). The corpus is split in
+two by a hash of each id: ``dev`` (looked at while developing; the test suite
+holds a floor on it) and ``test`` (only this benchmark reads it; never used
+to tune anything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "understanding" / "corpus"
+FORMS = ("typed", "asr")
+
+#: What the corpus calls an intent -> the (plugin, intent) pairs that do what was meant.
+OUTCOMES: dict[str, set[tuple[str, str]]] = {
+    "ask_for_glimmer": {("log", "ask_for_glimmer")},
+    "undo_last": {("log", "undo_last")},
+    "forget_glimmer": {("log", "forget_glimmer")},
+    "savor": {("savor-guide", "savor")},
+    "recall_span": {("recall", "recall_span")},
+    "count_glimmers": {("recall", "count_glimmers")},
+    "search_glimmers": {("recall", "search_glimmers")},
+    "random_glimmer": {("recall", "random_glimmer")},
+    "latest_glimmer": {("recall", "latest_glimmer")},
+    "reflect": {("reflect", "reflect")},
+    "add_note": {("reflect", "add_note")},
+    "need_glimmer": {("resourcing", "need_glimmer"), ("resourcing", "steady")},
+    "distress": {("resourcing", "steady"), ("resourcing", "need_glimmer")},
+    "crisis": {("crisis", "crisis")},
+    "tag_as": {("themes", "tag_as"), ("themes", "also_tag")},
+    "what_tags": {("themes", "what_tags")},
+    "top_themes": {("insight", "top_themes")},
+    "streak": {("insight", "streak")},
+    "add_reminder": {("rituals", "add_reminder")},
+    "list_reminders": {("rituals", "list_reminders")},
+    "cancel_reminder": {("rituals", "cancel_reminder")},
+    "morning_on": {("rituals", "morning_on")},
+    "morning_off": {("rituals", "morning_off")},
+    "calm_check": {("savor-guide", "calm_check")},
+    "share": {("share", "share")},
+    "cancel": {(None, "cancel")},  # type: ignore[arg-type]
+    "help": {("small-talk", "help")},
+    "greeting": {("small-talk", "greeting")},
+    "thanks": {("small-talk", "thanks")},
+    "goodbye": {("small-talk", "goodbye")},
+    "out_of_scope": {("small-talk", "out_of_scope")},
+}
+
+#: What is said first so the assistant has asked the question a line answers.
+SETUP: dict[str, tuple[str, ...]] = {
+    "what_was_it": ("I have a glimmer",),
+    "savor_offer": ("glimmer: the kettle singing",),
+    "delete_confirm": ("glimmer: the rain on the roof", "no", "undo that"),
+    "more_offer": (
+        *(f"glimmer: small moment number {n}" for n in range(1, 8)),
+        "what were today's glimmers",
+    ),
+    "calm_rating": ("turn on the calm check", "glimmer: a warm mug", "savor it"),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    persona: str
+    context: str | None
+    text: str
+    intent: str
+    slots: dict[str, str]
+
+    @property
+    def split(self) -> str:
+        return "dev" if int(hashlib.sha1(self.id.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def load(split: str | None = None) -> list[Item]:
+    """The corpus (or one split of it), in file order."""
+    items: list[Item] = []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            item = Item(
+                raw["id"], raw["persona"], raw.get("context"), raw["text"], raw["intent"],
+                {k: str(v) for k, v in (raw.get("slots") or {}).items()},
+            )  # fmt: skip
+            if split is None or item.split == split:
+                items.append(item)
+    return items
+
+
+# -- the speech-recognition form -------------------------------------------------------
+
+_NEAR = {"glimmer": ("glimmer", "glamour", "glimmer"), "glimmers": ("glimmers", "glamours")}
+
+
+def _number_words(match: re.Match[str]) -> str:
+    from num2words import num2words
+
+    text = match.group(0)
+    if ":" in text:
+        hours, minutes = text.split(":")
+        said = num2words(int(hours))
+        if int(minutes):
+            said += " " + ("oh " if minutes.startswith("0") else "") + num2words(int(minutes))
+        return said
+    suffix = re.search(r"(st|nd|rd|th)$", text)
+    if suffix:
+        return num2words(int(text[: suffix.start()]), to="ordinal")
+    return num2words(int(text))
+
+
+def asr_form(text: str, key: str = "") -> str:
+    """What a recogniser writes for ``text``: lowercase words, no punctuation, numbers
+    as words ("8am" -> "eight a m"), sometimes "glamour" for "glimmer"."""
+    said = text.lower().replace("\u2019", "'")
+    said = re.sub(r"(\d)\s*(a|p)\.?m\.?\b", lambda m: f"{m.group(1)} {m.group(2)} m", said)
+    said = re.sub(r"\d+:\d\d|\d+(?:st|nd|rd|th)\b|\d+", _number_words, said)
+    said = re.sub(r"[^\w' ]+", " ", said)
+    said = re.sub(r"(?<!\w)'|'(?!\w)", " ", said)
+    words = said.split()
+    turn = int(hashlib.sha1(key.encode()).hexdigest(), 16) if key else 0
+    for n, word in enumerate(words):
+        if word in _NEAR:
+            options = _NEAR[word]
+            words[n] = options[(turn + n) % len(options)]
+    return " ".join(words)
+
+
+def _same_words(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(re.sub(r"[^\w']+", " ", text.lower().replace("\u2019", "'")).split())
+
+    return norm(a) == norm(b)
+
+
+# -- judging ------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    item: Item
+    form: str
+    said: str
+    ok: bool
+    got: str
+    why: str = ""
+    seconds: float = 0.0
+
+
+def _assistant(home: Path, now: datetime) -> Any:
+    from voiceglimmer.app import open_assistant
+
+    return open_assistant(home=home, clock=lambda: now, seed=11)
+
+
+def judge(item: Item, form: str, home: Path, now: datetime) -> Outcome:
+    """One utterance through a fresh assistant in ``home`` (its journal carries over)."""
+    from voiceglimmer.events import Utterance
+
+    assistant = _assistant(home, now)
+    try:
+        for line in SETUP.get(item.context or "", ()):
+            assistant.handle(Utterance(line, source="typed"))
+        said = item.text if form == "typed" else asr_form(item.text, item.id)
+        source = "typed" if form == "typed" else "voice"
+        before = {g.id for g in assistant.journal.latest(50)}
+        answered: list[str] = []
+        pending = getattr(assistant, "_pending", None)
+        if pending is not None:
+            original = pending.follow_up.on_answer
+
+            def recording(turn: Any, original: Callable[[Any], Any] = original) -> Any:
+                answered.append(str(turn.slots.get("answer", "")))
+                return original(turn)
+
+            pending.follow_up = _with_answer(pending.follow_up, recording)
+        began = time.perf_counter()
+        handled = assistant.handle(Utterance(said, source=source))
+        seconds = time.perf_counter() - began
+        proposed = (handled.reply.data or {}).get("proposed_glimmer")
+        if proposed and item.intent == "log_glimmer":
+            handled = assistant.handle(Utterance("yes", source=source))
+        saved = [g for g in assistant.journal.latest(50) if g.id not in before]
+        got = f"{handled.plugin}/{handled.intent}"
+        expected = item.slots.get("glimmer", "")
+        if form == "asr":
+            expected = asr_form(expected, item.id)
+        if item.intent == "log_glimmer":
+            texts = [g.text for g in saved]
+            ok = any(_same_words(t, expected) for t in texts)
+            why = f"saved {texts!r}, wanted {expected!r}" if not ok else ""
+            got = f"{got} saved={texts!r}"
+        elif item.intent == "answer":
+            want = item.slots.get("answer") or ("rating" if "rating" in item.slots else "")
+            if item.context == "calm_rating":
+                ok = bool(answered) and handled.plugin != "crisis"
+            else:
+                ok = answered == [want] if want else bool(answered)
+            why = f"answer taken as {answered!r}, wanted {want!r}" if not ok else ""
+            got = f"{got} answered={answered!r}"
+        else:
+            ok = (handled.plugin, handled.intent) in OUTCOMES.get(item.intent, set())
+            why = "" if ok else f"wanted {item.intent}"
+        if item.intent != "log_glimmer" and saved and item.intent != "answer":
+            ok, why = False, f"saved {saved[0].text!r} though nothing was to be saved"
+        return Outcome(item, form, said, ok, got, why, seconds)
+    finally:
+        assistant.journal.close()
+
+
+def _with_answer(follow_up: Any, on_answer: Callable[[Any], Any]) -> Any:
+    from dataclasses import replace
+
+    return replace(follow_up, on_answer=on_answer)
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def accuracy(self, keep: Callable[[Outcome], bool] = lambda o: True) -> tuple[int, int]:
+        chosen = [o for o in self.outcomes if keep(o)]
+        return sum(o.ok for o in chosen), len(chosen)
+
+    def by(self, key: Callable[[Outcome], str], form: str) -> dict[str, tuple[int, int]]:
+        table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for o in self.outcomes:
+            if o.form == form:
+                table[key(o)][0] += o.ok
+                table[key(o)][1] += 1
+        return {k: (v[0], v[1]) for k, v in sorted(table.items())}
+
+    def confusion(self, form: str) -> Counter[tuple[str, str]]:
+        return Counter(
+            (o.item.intent, o.got.split(" ")[0])
+            for o in self.outcomes
+            if o.form == form and not o.ok
+        )
+
+
+def evaluate(items: list[Item], forms: tuple[str, ...] = FORMS) -> Report:
+    from tests.conftest import NOW
+
+    report = Report()
+    with tempfile.TemporaryDirectory(prefix="vg-understanding-") as tmp:
+        for form in forms:
+            for persona in sorted({i.persona for i in items}):
+                home = Path(tmp) / f"{form}-{persona}"
+                for item in (i for i in items if i.persona == persona):
+                    report.outcomes.append(judge(item, form, home, NOW))
+    return report
+
+
+def _pct(pair: tuple[int, int]) -> str:
+    ok, n = pair
+    return f"{100 * ok / n:5.1f}% ({ok}/{n})" if n else "   n/a"
+
+
+def print_report(report: Report, title: str) -> None:
+    print(f"\n== {title} ==")
+    for form in FORMS:
+        print(f"{form:>6}: {_pct(report.accuracy(lambda o, f=form: o.form == f))}")
+    for form in FORMS:
+        distress = report.accuracy(
+            lambda o, f=form: o.form == f and o.item.intent in ("crisis", "distress")
+        )
+        print(f"{form:>6} distress and crisis recall: {_pct(distress)}")
+    print("\nby persona (typed | asr)")
+    typed, asr = (
+        report.by(lambda o: o.item.persona, "typed"),
+        report.by(lambda o: o.item.persona, "asr"),
+    )
+    for persona in typed:
+        print(f"  {persona:<10} {_pct(typed[persona]):>18} | {_pct(asr.get(persona, (0, 0)))}")
+    print("\nby intent (typed | asr)")
+    typed, asr = (
+        report.by(lambda o: o.item.intent, "typed"),
+        report.by(lambda o: o.item.intent, "asr"),
+    )
+    for intent in typed:
+        print(f"  {intent:<16} {_pct(typed[intent]):>18} | {_pct(asr.get(intent, (0, 0)))}")
+    for form in FORMS:
+        print(f"\nmost common confusions ({form}): expected -> got")
+        for (want, got), n in report.confusion(form).most_common(12):
+            print(f"  {n:3}  {want:<16} -> {got}")
+
+
+def failures(report: Report) -> Iterator[str]:
+    for o in report.outcomes:
+        if not o.ok:
+            yield f"[{o.form}] {o.item.id} ({o.item.context}) {o.said!r} -> {o.got} {o.why}"
+
+
+if __name__ == "__main__":
+    import sys
+
+    split = sys.argv[1] if len(sys.argv) > 1 else "dev"
+    rep = evaluate(load(split))
+    print_report(rep, f"{split} split")
+    if "--failures" in sys.argv:
+        print("\n".join(failures(rep)))
+
+
+# -- the benchmark area ---------------------------------------------------------------
+
+STAGE = "understanding"
+#: The issue's goal for the test split, typed and speech-recognition form.
+ACCURACY_GOAL = 0.95
+LATENCY_BUDGET_MEDIAN, LATENCY_BUDGET_P99 = 0.010, 0.030
+STARTUP_BUDGET = 0.100
+QUICK_ITEMS = 40
+
+
+def _timing(ctx: Any) -> tuple[list[float], float, float, float]:
+    """Per-utterance understanding times on the test split (typed), the warm-cache model
+    load, the cold training, and the resident memory the model adds (MB)."""
+    import resource
+
+    from tests.conftest import NOW
+    from voiceglimmer.app import open_assistant
+    from voiceglimmer.dialog import robust
+
+    cache = ctx.folder("understanding-cache")
+    home = ctx.folder("understanding-home")
+    assistant = open_assistant(home=home, clock=lambda: NOW, seed=3)
+    try:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        began = time.perf_counter()
+        robust.model_for(assistant.registry, cache)  # trains (cold) into an empty cache
+        cold = time.perf_counter() - began
+        began = time.perf_counter()
+        model = robust.model_for(assistant.registry, cache)  # reads it back (warm)
+        warm = time.perf_counter() - began
+        assistant.pipeline._model, assistant.pipeline._loaded = model, True
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        items = load("test")[: QUICK_ITEMS if ctx.quick else None]
+        times: list[float] = []
+        for item in items:
+            for said in (item.text, asr_form(item.text, item.id)):
+                began = time.perf_counter()
+                assistant.pipeline.template(said) or assistant.pipeline.robust(said)
+                times.append(time.perf_counter() - began)
+    finally:
+        assistant.journal.close()
+    return times, warm, cold, max(0.0, after - before)
+
+
+def _ratios(table: dict[str, tuple[int, int]]) -> dict[str, str]:
+    return {key: f"{ok}/{n}" for key, (ok, n) in table.items()}
+
+
+def run(ctx: Any) -> list[Any]:
+    from benchmarks.core import Budget, Figure
+
+    items = load("test")
+    if ctx.quick:
+        items = items[:QUICK_ITEMS]
+    ctx.log(f"  understanding: {len(items)} test-split utterances, typed and as heard ...")
+    report = evaluate(items)
+    if not ctx.quick:
+        print_report(report, "test split (never tuned on)")
+    figures = []
+    for form in FORMS:
+        ok, n = report.accuracy(lambda o, f=form: o.form == f)
+        figures.append(
+            Figure(
+                f"understanding.accuracy.{form}",
+                STAGE,
+                f"did what was meant, test split, {form} form",
+                "ratio",
+                [ok / n if n else 0.0],
+                label=f"{ok}/{n} utterances, 12 personas, written blind",
+                details={
+                    "goal": ACCURACY_GOAL,
+                    "by_persona": {
+                        k: f"{a}/{b}"
+                        for k, (a, b) in report.by(lambda o: o.item.persona, form).items()
+                    },
+                    "by_intent": {
+                        k: f"{a}/{b}"
+                        for k, (a, b) in report.by(lambda o: o.item.intent, form).items()
+                    },
+                    "confusions": [
+                        f"{n} {want} -> {got}"
+                        for (want, got), n in report.confusion(form).most_common(15)
+                    ],
+                },
+            )
+        )
+    ok, n = report.accuracy(lambda o: o.item.intent in ("crisis", "distress"))
+    figures.append(
+        Figure(
+            "understanding.distress_recall",
+            STAGE,
+            "crisis and distress answered as such (both forms)",
+            "ratio",
+            [ok / n if n else 0.0],
+            label=f"{ok}/{n}",
+        )
+    )
+    times, warm, cold, added_mb = _timing(ctx)
+    ordered = sorted(times)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+    figures += [
+        Figure(
+            "understanding.latency_median",
+            STAGE,
+            "one utterance, all stages",
+            "s",
+            [statistics.median(times)] if times else [],
+            Budget(LATENCY_BUDGET_MEDIAN),
+            label=f"{len(times)} utterances",
+        ),
+        Figure(
+            "understanding.latency_p99",
+            STAGE,
+            "one utterance, 99th percentile",
+            "s",
+            [p99],
+            Budget(LATENCY_BUDGET_P99),
+            label=f"{len(times)} utterances",
+        ),
+        Figure(
+            "understanding.model_load",
+            STAGE,
+            "the trained model read from the cache",
+            "s",
+            [warm],
+            Budget(STARTUP_BUDGET),
+            details={"cold_training_seconds": round(cold, 2), "added_rss_mb": round(added_mb, 1)},
+        ),
+    ]
+    return figures

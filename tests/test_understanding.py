@@ -1,0 +1,152 @@
+"""Understanding people in their own words: the pipeline's stages, and a floor on the
+blind corpus's dev split (the test split is read only by ``benchmarks/understanding.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.understanding import asr_form, evaluate, load
+from voiceglimmer.dialog.answers import read_answer
+from voiceglimmer.dialog.assistant import Assistant
+from voiceglimmer.dialog.distress import is_distress
+from voiceglimmer.dialog.pipeline import heard_as_meant
+from voiceglimmer.dialog.slots import find_answer, find_glimmer
+
+
+def test_the_dev_split_stays_above_its_floor() -> None:
+    """A floor, not a target: it catches a change that makes understanding worse."""
+    report = evaluate(load("dev"))
+    typed = report.accuracy(lambda o: o.form == "typed")
+    heard = report.accuracy(lambda o: o.form == "asr")
+    assert typed[0] / typed[1] >= 0.80, typed
+    assert heard[0] / heard[1] >= 0.70, heard
+    hard = report.accuracy(lambda o: o.item.intent in ("crisis", "distress"))
+    assert hard[0] == hard[1], [o.said for o in report.outcomes if not o.ok and o.item.intent
+                                in ("crisis", "distress")]  # fmt: skip
+
+
+def test_the_splits_never_overlap_and_the_test_split_is_kept() -> None:
+    dev, test = {i.id for i in load("dev")}, {i.id for i in load("test")}
+    assert dev and test and not dev & test
+    assert len(dev) + len(test) >= 800
+    assert len({i.persona for i in load()}) >= 10
+
+
+@pytest.mark.parametrize(
+    ("said", "yes", "length"),
+    [
+        ("Oh yes, that would be lovely, thank you", True, None),
+        ("Perhaps a short one, if you don't mind", True, "quick"),
+        ("Not just now, thank you dear", False, None),
+        ("naw, that'll dae", False, None),
+        ("um, no, wait, actually yes", True, None),
+        ("the long one please", True, "standard"),
+        ("dinnae delete it", False, None),
+        ("k", True, None),
+        ("the weather in Paris", None, None),
+    ],
+)
+def test_answers_in_natural_forms(said: str, yes: bool | None, length: str | None) -> None:
+    answer = read_answer(said)
+    assert (answer.yes, answer.length) == (yes, length)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("note down coffee still warm at handover", "coffee still warm at handover"),
+        ("something nice happened: sunrise over the car park", "sunrise over the car park"),
+        ("record this: the dog asleep on my feet", "the dog asleep on my feet"),
+        ("Would you be so kind as to make a note that the roses opened", "the roses opened"),
+        ("log a glimmer patient's daughter said thank you", "patient's daughter said thank you"),
+        ("glimmer: the frost on the window, thank you dear", "the frost on the window"),
+        ("remember this: warm socks lol", "warm socks"),
+    ],
+)
+def test_a_glimmer_is_found_in_its_wrapping(said: str, kept: str) -> None:
+    assert find_glimmer(said).words == kept
+
+
+def test_an_answer_to_what_was_it_loses_its_lead_in() -> None:
+    said = "Oh, thank you for asking. It was the smell of bread baking."
+    assert find_answer(said) == "the smell of bread baking"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I can't calm down",
+        "rough shift",
+        "I feel unsafe",
+        "I can't breathe",
+        "I feel like giving up",
+        "ngl im kinda freaking out rn",
+        "my heart is racing and I don't know why, everything today has been so loud",
+    ],
+)
+def test_distress_is_caught(said: str) -> None:
+    assert is_distress(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "my hands stopped shaking when I held the warm mug",
+        "I felt calm after the walk",
+        "the sunset killed me, it was so beautiful",
+        "I'm afraid I can't remember, a three maybe",
+        "we watched a film about giving thanks",
+    ],
+)
+def test_ordinary_glimmers_are_not_distress(said: str) -> None:
+    assert not is_distress(said)
+
+
+def test_speech_recogniser_forms_are_read_as_meant() -> None:
+    assert heard_as_meant("remind me at seven a m to look for glamours") == (
+        "remind me at 7am to look for glimmers"
+    )
+    assert asr_form("Glimmer: tea at 8am on the 3rd!") in (
+        "glimmer tea at eight a m on the third",
+        "glamour tea at eight a m on the third",
+    )
+
+
+def test_distress_is_never_an_answer_or_a_glimmer(assistant: Assistant) -> None:
+    assert assistant.handle("I have a glimmer").reply.text == "Lovely. What was it?"
+    handled = assistant.handle("honestly I'm freaking out, my heart is racing")
+    assert handled.stage == "distress" and handled.plugin == "resourcing"
+    assert assistant.journal.count() == 0 and assistant.awaiting is None
+
+
+def test_help_while_a_question_is_pending_is_help(assistant: Assistant) -> None:
+    assistant.handle("I have a glimmer")
+    handled = assistant.handle("help")
+    assert handled.intent == "help" and assistant.journal.count() == 0
+
+
+def test_an_unclear_answer_is_asked_again_once(assistant: Assistant) -> None:
+    assistant.handle("glimmer: warm bread")
+    again = assistant.handle("pardon")
+    assert again.stage == "clarify" and "yes or a no" in again.reply.text
+    assert assistant.awaiting is not None
+    assert assistant.handle("go on then").stage == "answer"
+
+
+def test_a_statement_of_a_good_moment_is_offered_for_saving(assistant: Assistant) -> None:
+    offered = assistant.handle("watched the rain with a hot water bottle")
+    assert offered.stage == "clarify"
+    assert "Shall I save" in offered.reply.text and assistant.journal.count() == 0
+    saved = assistant.handle("yes please")
+    assert assistant.journal.latest(1)[0].text == "watched the rain with a hot water bottle"
+    assert saved.reply.text.startswith("Saved")
+
+
+def test_every_reply_says_its_stage_and_confidence_in_json(cli) -> None:
+    said = "glimmer: tea\nno\nwhat did i notice on the twenty fourth\nthanks love\n"
+    lines = cli("chat", "--json", input=said).json_lines()
+    assert [line["stage"] for line in lines][:2] == ["template", "answer"]
+    assert all(0.0 <= line["confidence"] <= 1.0 for line in lines)
+    assert lines[2]["intent"] == "recall_span"
+    assert lines[3]["intent"] == "thanks"

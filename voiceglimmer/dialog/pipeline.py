@@ -1,0 +1,375 @@
+"""The understanding pipeline: stages by confidence, as OpenVoiceOS orders them.
+
+1. **template** (high): the plugins' sentence templates, exactly, as hassil
+   matches them; tried on the words as said, then on the words as a
+   recogniser's near-misses are corrected ("glamour" -> "glimmer", "seven a m"
+   -> "7 am").
+2. **robust** (medium): a classifier trained on the same templates and
+   examples (:mod:`voiceglimmer.dialog.robust`) names the intent when no
+   template matched; its slots are found by matching the templates against
+   the sentence with its wrapping trimmed, and a glimmer's words by
+   :mod:`voiceglimmer.dialog.slots`.
+3. **clarify** (low): when the classifier is unsure, or a glimmer's start is
+   uncertain, the dialog asks ("Shall I save ... as a glimmer?") rather than
+   guess.
+4. **fallback**: a short, varied reply with one thing to try.
+
+Crisis and distress come before all of these (see ``assistant``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voiceglimmer.dialog import robust, slots
+from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from voiceglimmer.dialog.robust import Model
+
+#: The robust stage acts on its own above this confidence...
+CONFIDENT = 0.55
+#: Between ASK and CONFIDENT the dialog asks before acting ("Shall I save ...?",
+#: "Did you mean ...?"); below ASK the fallback answers.
+ASK = 0.40
+#: The plugin whose intents (help, thanks, goodbye, "I can't do that") are answered
+#: without asking first even when the classifier is unsure.
+SMALL_TALK = "small-talk"
+#: The free-text slot that holds a glimmer's words (the log plugin's convention,
+#: and any plugin's that saves a glimmer from free text).
+GLIMMER_SLOT = "glimmer"
+
+#: What a recogniser writes for the product's own words, and what was meant.
+NEAR_WORDS: dict[str, str] = {
+    "glamour": "glimmer", "glamor": "glimmer", "glimmers": "glimmers", "glammer": "glimmer",
+    "glimmer's": "glimmer's", "climber": "glimmer", "dimmer": "glimmer", "shimmer": "glimmer",
+    "glimer": "glimmer", "glimma": "glimmer", "glimmah": "glimmer", "glamours": "glimmers",
+    "savour": "savor", "saver": "savor", "savior": "savor", "saviour": "savor",
+    "savouring": "savoring", "savoring": "savoring", "saving it": "savoring it",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What an utterance means: the intent, its slots, and how it was found."""
+
+    intent: Intent
+    slots: dict[str, str]
+    #: "template", "robust" or "clarify".
+    stage: str
+    confidence: float
+
+
+@cache
+def _near_re() -> re.Pattern[str]:
+    words = sorted((w for w, v in NEAR_WORDS.items() if w != v), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+
+
+def heard_as_meant(text: str) -> str:
+    """The words with a recogniser's near-misses corrected and numbers said as words
+    written as digits ("seven a m" -> "7 am"), for matching only."""
+    fixed = _near_re().sub(lambda m: NEAR_WORDS[m.group(1).lower()], text)
+    if re.search(r"[a-z]", fixed) and not re.search(r"\d", fixed):
+        try:
+            from text_to_num import alpha2digit
+
+            fixed = alpha2digit(fixed, "en")
+        except (ImportError, ValueError):
+            pass
+    return re.sub(r"\b(\d{1,2})(?::(\d\d))? ?([ap]) ?m\b", r"\1\3m", fixed.replace(" a m", " am"))
+
+
+class Pipeline:
+    """The stages above, over one registry of intents."""
+
+    def __init__(
+        self, registry: IntentRegistry, cache_dir: Path | None, match: Callable[[str], Match | None]
+    ) -> None:
+        self.registry = registry
+        self.cache_dir = cache_dir
+        self._match = match
+        self._model: Model | None = None
+        self._loaded = False
+
+    @property
+    def model(self) -> Model | None:
+        """The classifier, loaded (or trained) the first time a sentence needs it."""
+        if not self._loaded:
+            self._model = robust.model_for(self.registry, self.cache_dir)
+            self._loaded = True
+        return self._model
+
+    def template(self, text: str) -> Understood | None:
+        """Stage 1: a template matches the words: as said, as meant, then without a
+        greeting or apology in front ("Good morning. I'd like to record a glimmer: ...")."""
+        tried: list[str] = []
+        for candidate in (text, heard_as_meant(text), _unwrapped(text)):
+            if candidate in tried or not candidate:
+                continue
+            tried.append(candidate)
+            match = self._match(candidate)
+            if match is not None:
+                saver = self.saver()
+                if match.intent is saver and not_a_moment(match.slots.get(GLIMMER_SLOT, "")):
+                    # "I have a glimmer. Ready when you are." names no moment: the
+                    # person wants to be asked (or meant something else entirely)
+                    return self._not_a_glimmer(text, saver)
+                values = dict(match.slots)
+                if match.intent is saver and values.get(GLIMMER_SLOT):
+                    values[GLIMMER_SLOT] = slots.refine(values[GLIMMER_SLOT], candidate)
+                return Understood(match.intent, values, "template", 1.0)
+        return None
+
+    def _not_a_glimmer(self, text: str, saver: Intent) -> Understood | None:
+        guess = self.robust(text)
+        if guess is not None and guess.intent is not saver and guess.stage == "robust":
+            return guess
+        asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
+        return Understood(asker, {}, "robust", 0.9) if asker is not None else None
+
+    def saver(self) -> Intent | None:
+        """The intent that saves a glimmer from free text (its first example is suggested)."""
+        return next(
+            (i for i in self.registry.intents if i.suggest and GLIMMER_SLOT in i.slot_names()),
+            None,
+        )
+
+    def robust(self, text: str) -> Understood | None:
+        """Stage 2 (and 3): the classifier's intent, with slots found in the words."""
+        if re.search(r"[{}\[\]|<>]", text):
+            return None  # template syntax or markup, not words someone said
+        model = self.model
+        if model is None:
+            return None
+        meant = heard_as_meant(_unwrapped(text) or text)
+        prediction = model.predict(meant)
+        intent = self.registry.intent(prediction.label)
+        confident = intent is not None and prediction.confidence >= CONFIDENT
+        found = self._slots(intent, text, meant) if intent is not None else None
+        if confident and found is not None and found[1]:
+            return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
+        # Unsure: a statement that sounds like a moment is offered for saving.
+        saver = self.saver()
+        if saver is not None and (
+            (intent is saver and confident and found is not None and found[1])
+            or _sounds_like_a_moment(text)
+        ):
+            glimmer = slots.find_glimmer(text)
+            if glimmer.words and not_a_moment(glimmer.words):
+                asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
+                if asker is not None:
+                    return Understood(asker, {}, "robust", round(prediction.confidence, 3))
+            if glimmer.words:
+                stage = "robust" if intent is saver and glimmer.certain and confident else "clarify"
+                return Understood(saver, {GLIMMER_SLOT: glimmer.words}, stage,
+                                  round(prediction.confidence, 3))  # fmt: skip
+        if intent is None or intent is saver or found is None or prediction.confidence < ASK:
+            return None  # the fallback: one clear thing to try beats a wild guess
+        if intent.plugin == SMALL_TALK:
+            # thanks, goodbye, help, "I can't do that": harmless to just answer
+            return Understood(intent, found[0], "robust", round(prediction.confidence, 3))
+        return Understood(intent, found[0], "clarify", round(prediction.confidence, 3))
+
+    def _slots(self, intent: Intent, text: str, meant: str) -> tuple[dict[str, str], bool] | None:
+        """The intent's slots in ``text``, and whether they were found with confidence.
+
+        A free-text glimmer is found by its lead-in; other slots by matching the
+        intent's own templates against the words with the front or back trimmed.
+        None when the intent needs slots that can't be found.
+        """
+        names = set(intent.slot_names())
+        if not names:
+            return {}, True
+        if intent is self.saver():
+            glimmer = slots.find_glimmer(text)
+            if not glimmer.words:
+                return None
+            return {GLIMMER_SLOT: glimmer.words}, glimmer.certain
+        for candidate in _trimmings(meant):
+            match = self.registry.match_intent(intent, candidate)
+            if match is not None:
+                return match.slots, True
+        optional = intent.optional_slots()
+        if names <= optional:
+            return {}, True
+        required = names - optional
+        if len(required) == 1:
+            # "find the ones with coffee in them", "Ony aboot the dug?": the words after
+            # the last "about", "with", "mentioning", "from", "on" are the slot
+            value = slots.after_cue(meant)
+            if value:
+                return {next(iter(required)): value}, False
+        return None
+
+
+#: Words that wrap a request but name no moment ("for you", "hold on", "ready when you are").
+_NO_MOMENT = frozenset(
+    [
+        "for",
+        "you",
+        "u",
+        "to",
+        "report",
+        "record",
+        "share",
+        "note",
+        "add",
+        "log",
+        "save",
+        "the",
+        "journal",
+        "pls",
+        "please",
+        "plz",
+        "now",
+        "sec",
+        "one",
+        "hold",
+        "hang",
+        "on",
+        "ready",
+        "when",
+        "are",
+        "ask",
+        "me",
+        "go",
+        "sorry",
+        "i",
+        "think",
+        "maybe",
+        "today",
+        "day",
+        "wait",
+        "ok",
+        "okay",
+        "just",
+        "a",
+        "an",
+        "wee",
+        "got",
+        "have",
+        "yeah",
+        "yes",
+        "it",
+        "this",
+        "that",
+        "here",
+        "is",
+        "what",
+        "first",
+        "let",
+        "give",
+        "us",
+        "second",
+        "minute",
+        "moment",
+        "tell",
+        "say",
+        "thing",
+        "things",
+        "something",
+        "right",
+        "so",
+        "um",
+        "uh",
+        "er",
+        "well",
+    ]
+)
+
+
+def not_a_moment(words: str) -> bool:
+    """Whether a would-be glimmer is only wrapping ("for you", "hold on", "to report")."""
+    found = re.findall(r"[\w']+", words.lower())
+    return not [w for w in found if w not in _NO_MOMENT]
+
+
+_QUESTION = re.compile(
+    r"^(?:what|when|where|which|who|how|why|do|does|did|can|could|would|will|is|are|any|"
+    r"have|has|show|tell|read|find|play|set|turn|give|list|remind)\b",
+    re.IGNORECASE,
+)
+
+
+#: Small words of everyday English: a statement with none of them is code, a name
+#: list, or another language, not a moment someone is telling.
+_EVERYDAY = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "i",
+        "me",
+        "we",
+        "our",
+        "was",
+        "were",
+        "is",
+        "it",
+        "its",
+        "and",
+        "with",
+        "on",
+        "in",
+        "at",
+        "of",
+        "to",
+        "for",
+        "when",
+        "so",
+        "she",
+        "he",
+        "her",
+        "his",
+        "they",
+        "their",
+        "them",
+        "you",
+        "your",
+        "this",
+        "that",
+        "had",
+        "have",
+        "got",
+        "felt",
+        "saw",
+    ]
+)
+
+
+def _sounds_like_a_moment(text: str) -> bool:
+    """A plain statement of several words in everyday English, not a question or a command."""
+    words = _unwrapped(text) or text
+    found = re.findall(r"[a-z']+", words.lower())
+    return (
+        len(found) >= 3
+        and sum(w in _EVERYDAY for w in found) >= 2
+        and not re.search(r"[;${}\[\]|%<>=]", words)
+        and not words.rstrip().endswith("?")
+        and not _QUESTION.match(words)
+    )
+
+
+def _unwrapped(text: str) -> str:
+    """The words without a greeting, filler or apology in front."""
+    return slots.without_opening(text)
+
+
+def _trimmings(text: str) -> list[str]:
+    """The words with up to six words dropped from the front, then from the back."""
+    words = text.split()
+    out: list[str] = []
+    for front in range(min(7, len(words))):
+        for back in range(min(4, len(words) - front)):
+            part = " ".join(words[front : len(words) - back])
+            if part:
+                out.append(part)
+    return out

@@ -1,0 +1,272 @@
+"""The robust stage: which intent a sentence means when no template matched it.
+
+People rarely say a template's exact words. This stage learns, from each
+intent's own templates and example sentences (sampled with hassil, so a
+third-party plugin gets it with no extra code), a linear classifier over word
+and character n-grams: TF-IDF features and multinomial logistic regression
+(scikit-learn). On the blind corpus's dev split it beat fuzzy alignment of
+the sentence to sampled template sentences (rapidfuzz) by a wide margin (see
+``benchmarks/understanding_designs.py``).
+
+Training happens once for a given set of templates and is kept in the cache
+folder as plain arrays (``.npz``, read with ``allow_pickle=False``, and
+JSON), keyed by a hash of the training sentences; reading a sentence then
+needs only numpy, not scikit-learn. The model is loaded on first use, so a
+start that only hears template sentences never pays for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import random
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from voiceglimmer.dialog.understanding import IntentRegistry
+
+#: Bump when the features or the training change, so old caches are retrained.
+VERSION = 1
+#: Sentences sampled per intent from its templates (their examples are always used).
+PER_INTENT = 400
+#: Stand-ins for free-text slots in sampled sentences: varied, everyday words.
+FILLERS = (
+    "the warm sun on my face", "tea", "my friend's laugh", "the rain on the roof", "my dog",
+    "a kind message", "the sea", "birdsong", "fresh bread", "my daughter's hug", "the garden",
+    "a quiet walk", "music", "nature", "comfort", "connection", "yesterday", "last week",
+    "monday", "this morning", "8am", "9 pm", "work", "the kids", "my mum",
+)  # fmt: skip
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def _word_features(text: str) -> list[str]:
+    words = _TOKEN.findall(text)
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def _char_features(text: str) -> list[str]:
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        for n in (3, 4, 5):
+            if len(padded) < n:
+                break
+            grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    return grams
+
+
+ANALYZERS = (_word_features, _char_features)
+
+
+def prepare(text: str) -> str:
+    """What the classifier reads: lower case, plain apostrophes, single spaces."""
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The best intent for a sentence, and how sure the classifier is (0 to 1)."""
+
+    label: str
+    confidence: float
+    #: The runner-up, for a clarifying question when the two are close.
+    second: str
+    second_confidence: float
+
+
+class Model:
+    """A trained classifier: vocabularies, IDF weights and coefficients."""
+
+    def __init__(
+        self,
+        labels: list[str],
+        vocabularies: list[dict[str, int]],
+        idfs: list[np.ndarray],
+        coef: np.ndarray,
+        intercept: np.ndarray,
+    ) -> None:
+        self.labels = labels
+        self.vocabularies = vocabularies
+        self.idfs = idfs
+        self.coef = coef
+        self.intercept = intercept
+
+    def _vector(self, text: str) -> np.ndarray:
+        import numpy as np
+
+        parts = []
+        for analyzer, vocabulary, idf in zip(ANALYZERS, self.vocabularies, self.idfs, strict=True):
+            counts = Counter(f for f in analyzer(text) if f in vocabulary)
+            part = np.zeros(len(vocabulary), dtype=np.float64)
+            for feature, n in counts.items():
+                index = vocabulary[feature]
+                part[index] = (1.0 + math.log(n)) * idf[index]
+            norm = float(np.linalg.norm(part))
+            parts.append(part / norm if norm else part)
+        return np.concatenate(parts)
+
+    def predict(self, text: str) -> Prediction:
+        import numpy as np
+
+        scores = self.coef @ self._vector(prepare(text)) + self.intercept
+        scores = np.exp(scores - scores.max())
+        probabilities = scores / scores.sum()
+        first, second = np.argsort(probabilities)[::-1][:2]
+        return Prediction(
+            self.labels[int(first)],
+            float(probabilities[first]),
+            self.labels[int(second)],
+            float(probabilities[second]),
+        )
+
+    # -- the cache ----------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the model as two plain-data files beside ``path`` (never pickle)."""
+        import numpy as np
+
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".robust-", suffix=".npz")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, coef=self.coef, intercept=self.intercept, idf0=self.idfs[0],
+                     idf1=self.idfs[1])  # fmt: skip
+        os.replace(tmp, path.with_suffix(".npz"))
+        meta = {"labels": self.labels, "vocabularies": self.vocabularies}
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".robust-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(meta, f)
+        os.replace(tmp, path.with_suffix(".json"))
+
+    @classmethod
+    def load(cls, path: Path) -> Model | None:
+        """The model saved at ``path``, or None if it is missing or damaged."""
+        import numpy as np
+
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            with np.load(path.with_suffix(".npz"), allow_pickle=False) as arrays:
+                coef, intercept = arrays["coef"], arrays["intercept"]
+                idfs = [arrays["idf0"], arrays["idf1"]]
+            labels = [str(x) for x in meta["labels"]]
+            vocabularies = [
+                {str(k): int(v) for k, v in vocab.items()} for vocab in meta["vocabularies"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        if coef.shape != (len(labels), sum(len(v) for v in vocabularies)):
+            return None
+        return cls(labels, vocabularies, idfs, coef, intercept)
+
+
+def train(samples: Sequence[tuple[str, str]]) -> Model:
+    """Fit the classifier on (sentence, label) pairs (needs scikit-learn)."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    texts = [prepare(t) for t, _ in samples]
+    labels = sorted({label for _, label in samples})
+    index = {label: n for n, label in enumerate(labels)}
+    vectorizers = [
+        TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, lowercase=False)
+        for analyzer in ANALYZERS
+    ]
+    parts = [normalize(v.fit_transform(texts)) for v in vectorizers]
+    classifier = LogisticRegression(C=10, max_iter=3000)
+    classifier.fit(hstack(parts).tocsr(), [index[label] for _, label in samples])
+    return Model(
+        labels,
+        [{str(k): int(n) for k, n in v.vocabulary_.items()} for v in vectorizers],
+        [v.idf_ for v in vectorizers],
+        classifier.coef_,
+        classifier.intercept_,
+    )
+
+
+def training_sentences(
+    registry: IntentRegistry, extra: Iterable[tuple[str, str]] = (), *, seed: int = 7
+) -> list[tuple[str, str]]:
+    """(sentence, "plugin/intent") pairs: sampled template sentences, free-text slots
+    filled with everyday words, and every intent's examples."""
+    from hassil.sample import sample_intents
+
+    rng = random.Random(seed)
+    samples: list[tuple[str, str]] = []
+    for intent, compiled, slot_lists in registry.compiled_intents():
+        label = f"{intent.plugin}/{intent.name}"
+        sentences = [
+            text
+            for _, text in itertools.islice(
+                sample_intents(
+                    compiled, slot_lists=slot_lists, exclude_sentences_with_wildcards=False
+                ),
+                20 * PER_INTENT,
+            )
+        ]
+        rng.shuffle(sentences)
+        for text in [*sentences[:PER_INTENT], *intent.examples, *intent.paraphrases]:
+            filled = re.sub(r"\{\w+\}", lambda _: rng.choice(FILLERS), text)
+            if filled.strip():
+                samples.append((filled, label))
+    samples += list(extra)
+    return samples
+
+
+def cache_key(registry: IntentRegistry, extra: Sequence[tuple[str, str]]) -> str:
+    """A key that changes whenever what the classifier learns from changes: the
+    templates, slot words and examples of every intent, and the extra sentences."""
+    digest = hashlib.sha256(f"v{VERSION}".encode())
+    for intent in registry.intents:
+        digest.update(json.dumps(
+            [intent.plugin, intent.name, list(intent.templates), list(intent.examples),
+             list(intent.paraphrases),
+             {k: v if v is None or isinstance(v, str) else sorted(map(str, v))
+              for k, v in intent.slots.items()}],
+            sort_keys=True, default=str,
+        ).encode())  # fmt: skip
+    for text, label in extra:
+        digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def model_for(
+    registry: IntentRegistry, cache_dir: Path | None, extra: Sequence[tuple[str, str]] = ()
+) -> Model | None:
+    """The classifier for these intents: from the cache, or trained now and cached.
+
+    None when scikit-learn is missing and nothing is cached: the pipeline then
+    goes from the templates straight to the clarifying stage.
+    """
+    path = (cache_dir / f"robust-{cache_key(registry, extra)}") if cache_dir else None
+    if path is not None and (model := Model.load(path)) is not None:
+        return model
+    samples = training_sentences(registry, extra)
+    if not samples:
+        return None
+    try:
+        model = train(samples)
+    except ImportError:
+        return None
+    if path is not None:
+        try:
+            for old in path.parent.glob("robust-*"):
+                old.unlink()
+            model.save(path)
+        except OSError:
+            pass  # a read-only cache: train again next time
+    return model
+
+
+__all__ = ["Model", "Prediction", "model_for", "train", "training_sentences"]

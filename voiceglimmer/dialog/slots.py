@@ -1,0 +1,263 @@
+"""Finding the glimmer in what a person said: their words, without the wrapping.
+
+People wrap a glimmer in a greeting, a lead-in ("so my therapist suggested I
+try this, and I think today I noticed a glimmer when ..."), a request ("save
+this one please,"), and trailing chatter ("..., thank you dear", "lol", "keep
+that one"). The journal should hold the moment itself, in the person's own
+words and capitals, with nothing of the moment lost. These rules find it:
+
+- the last lead-in cue before the moment: "glimmer:" or "glimmer -", a request
+  to keep something ("remember this:", "put down that", "save this one,"),
+  "I noticed a glimmer when", "it was", "the moment was when";
+- then trailing chatter is trimmed: short closing sentences that talk about
+  the saving rather than the moment ("keep that one", "did that go in?"),
+  and a closing politeness or laugh ("thank you dear", "lol").
+
+``certain`` says whether a lead-in cue was found; without one (a plain
+statement of a good moment) the dialog asks before it saves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+_GLIMMER = r"gl[ai]m+[eo]u?r|glimmers?|glimer|glamour"
+_KEEP = (
+    r"save|record|log|note(?: down)?|add|keep|remember|mind|put(?: it)? down|put in|"
+    r"write(?: it)? down|jot(?: down)?|hold on to|hang on to|worth keeping|worth noting|"
+    r"make a note(?: of)?|take a note(?: of)?"
+)
+#: Lead-ins after which the moment itself begins (case-insensitive, searched anywhere).
+LEAD_INS: tuple[str, ...] = (
+    # "glimmer: ...", "new glimmer - ...", "glimmer for today: ...", "glimmer. Coffee on ..."
+    rf"\b(?:{_GLIMMER})\b(?:\s+(?:for|from)\s+(?:today|tonight|this \w+|me))?"
+    r"(?:\s+(?:i guess|please|today|just now|then))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
+    # "the glimmer is: ...", "content: ...", "the following moment: ...", "is this: ..."
+    r"\b(?:the glimmer (?:is|was)|content|the following(?: moment)?|(?:is|was) this|"
+    r"the moment i want (?:kept|saved|to keep) is(?: this)?)\s*:\s*",
+    # "remember this: ...", "put it down: ...", "keep this wan: ...", "note this. ..."
+    rf"\b(?:{_KEEP})\b(?:\s+(?:this|that|it|one|this one|wan|this wan|the following))?"
+    r"(?:\s+(?:one|please|fur me|for me))*\s*(?:[:—–]|-+|\.)\s+",
+    # "save this one please, the bus driver ...", "can you save this as a glimmer, ..."
+    rf"\b(?:{_KEEP})\b\s+(?:this|it)(?:\s+(?:one|as a (?:{_GLIMMER})))?"
+    r"(?:\s+(?:please|for me))*(?:\s+before i forget)?\s*,\s*",
+    # "please record as a glimmer that ...", "put down that ...", "remember for me, dear, that"
+    rf"(?<!a )(?<!the )(?<!sticky )(?<!my )\b(?:{_KEEP})\b"
+    rf"(?:[\s,]+(?:as a (?:{_GLIMMER})|for me|please|dear))*[\s,]+that\s+",
+    # "new glimmer my bestie ...", "add glimmer the song ..."
+    rf"\b(?:new|another|add|save|log|record)\s+(?:a\s+)?(?:{_GLIMMER})\s+(?!to\b|for\b|please)",
+    # "I have a glimmer to note down, please. The roses ..."
+    rf"\b(?:{_GLIMMER})\s+to\s+(?:{_KEEP})(?:\s+down)?(?:[\s,]+please)?\s*[.:,]\s+",
+    # "I have a glimmer to record and I will state it now: ..."
+    rf"\b(?:{_GLIMMER})\b[^:]{{0,60}}:\s*",
+    # "note down coffee still warm", "remember this warm socks" (at the start, unpunctuated)
+    rf"^(?:please |can you |could you |would you )?(?:{_KEEP})(?: down)?"
+    r"(?: (?:this|that|it|the following)(?: one| moment)?)?(?: please| for me)?\s+(?!that\b)",
+    # unpunctuated, as a recogniser writes it: "save a glamour for me my grandson ...",
+    # "new glimmer please sweet peas ...", "glimmer i guess the cat sat with me"
+    rf"\b(?:{_GLIMMER})\b(?:\s+(?:please|for me|for you|i guess|then|for today|today|"
+    r"to (?:record|note|log|save|add|share|report|put in)(?: down)?(?: please)?|"
+    r"(?:the )?(?:glimmer|moment) (?:is|was)))*\s+(?=\w)",
+    # "Today I noticed the postman whistling" (at the start only)
+    r"^(?:today |this morning |tonight |just now )?i (?:noticed|saw|spotted)\s+(?!a (?:gl))",
+    # "I had a glimmer this morning when ...", "today I had a glimmer when ..."
+    rf"\b(?:noticed|had|have|got|found|felt|caught|spotted)\s+(?:a |another |one )?"
+    rf"(?:{_GLIMMER})(?:\s+(?:today|this morning|this afternoon|this evening|tonight|"
+    r"yesterday|just now|earlier))?\s*(?:,\s*)?(?:when|which was when|which was|:|-|,)\s*",
+    # "something nice happened: ...", "something I want to keep, ..."
+    r"\bsomething (?:nice|good|lovely|small|sweet|kind|i want to (?:keep|remember|save))"
+    r"(?: happened)?(?: today| just now| earlier)?\s*(?:[:,—–]|-+)\s*",
+    # "good moment today, ...", "just had a lovely moment, ..."
+    r"\b(?:good|nice|lovely|happy|small) (?:moment|thing)(?: today| just now)?\s*[:,—–-]\s*",
+)
+#: Lead-ins of an answer to "What was it?" (the question already says "glimmer").
+ANSWER_LEAD_INS: tuple[str, ...] = (
+    r"^(?:(?:oh|um+|uh+|hm+|hmm+|ah|och|eh|well|so|ok|okay|right|yes|yeah|aye|"
+    r"oh yes|ah yes|oh yeah|let me think|thank you for asking|is it recording|like|"
+    r"wait what was it|oh gosh what was it|gosh what was it|what was it|i think|just|"
+    r"wait no|no wait)\b[\s,.!?…]*)+",
+    r"^(?:it was|it's|it wis|that was|the glimmer was|my glimmer was|the moment was|"
+    r"it was when|the moment was when|just that|i think it was|i noticed|i saw)\b"
+    r"(?:\s+(?:when|that))?[\s,:]*",
+)
+#: Openings that are not the moment: greetings, apologies, fillers.
+OPENINGS = (
+    r"^(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|morning|evening|"
+    r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well|right|sorry|please|dear|like|"
+    r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|"
+    r"i don'?t know if this counts(?: but)?|idk if it counts(?: but)?|it'?s kind of small(?: but)?|"
+    r"it'?s kinda dumb(?: but)?|ok its kinda dumb(?: but)?|random(?: but)?|"
+    r"(?:so )?it'?s kind of a long story but the short version is(?: that)?)\b[\s,.!?…]*)+"
+)
+#: Closing sentences about the saving, not the moment (whole sentences, short).
+CLOSING_SENTENCES = (
+    r"(?:keep|save|note|remember|hold on to|log|put)\b.{0,30}",
+    r"(?:can|could|would) you (?:keep|save|hold on to|remember|note)\b.{0,40}",
+    r"(?:did|has) (?:that|it) (?:go|gone) (?:in|through)\b.{0,20}",
+    r"that(?:'s| is)? it\b.{0,10}",
+    r"worth (?:noting|keeping|saving)\b.{0,10}",
+    r"i'?m (?:not sure|never sure|sorry)\b.{0,80}",
+    r"(?:sorry|thank you|thanks|ta|cheers)\b.{0,30}",
+    r"is that (?:the sort of thing|right|okay|ok|alright)\b.{0,20}",
+    r"that was (?:nice|lovely|good|sweet)\b.{0,10}",
+    r"(?:small victories|bless (?:him|her|them))\b.{0,10}",
+    r"(?:it|that) (?:was|wis|is|made|brightened) (?:such |so |really |very |dead )?"
+    r"(?:nice|lovely|a comfort|sweet|kind|good|my (?:whole )?day)\b.{0,30}",
+    r"such a \w+(?: \w+)?(?: \w+)?",
+    r"please (?:save|keep|note|record) (?:it|that|this)\b.{0,10}",
+    r"i'?d like to (?:hold on to|keep|save|remember) (?:that|this|it)\b.{0,10}",
+    r"(?:oh and also|anyway|but whatever)\b.{0,60}",
+)
+#: Closing clauses that talk about the moment rather than being it.
+CLOSING_CLAUSES = (
+    r",\s*(?:and|but|which|so)\s+(?:i want to remember|i'?d like to remember|i know that'?s|"
+    r"my therapist|i'?m still|i can'?t really explain|is kind of funny|i haven'?t done that|"
+    r"for once i wasn'?t|it felt grounding|i'?m not used to|could you|can you)\b.*$",
+    r",\s*(?:could|can|would) you (?:hold on to|keep|save|remember|note)\b.*$",
+    r",\s*(?:cannae believe it|dinnae laugh|that wis dead nice|is that the sort of thing.*)$",
+    r",?\s+(?:oh and also|but whatever)\b.*$",
+)
+#: Closing words after the moment: politeness, laughs, hedges.
+CLOSING_WORDS = (
+    r"(?:[\s,.;!]+(?:thank you|thanks|ta|cheers)(?: (?:so much|dear|love|pet|hen))?|"
+    r"[\s,.;!]+(?:dear|love|pet|hen|sorry)|[\s,.;!]+(?:lol|lmao|haha|ha ha|honestly|bless him|"
+    r"bless her|if that's (?:ok|okay|alright)|if you don't mind|please)|"
+    r"\s*🥺?\s*(?:save|keep) (?:that|this|it)(?: one| maybe)?|"
+    r"[\s,.;!]+(?:keep|save) that(?: one)?(?: maybe)?|[\s,]+dinnae laugh|[\s,]+cannae believe it)"
+    r"[\s.!,;]*$"
+)
+
+
+#: Thanks that are part of the moment ("the patient's daughter said thank you").
+QUOTED_THANKS = (
+    r"\b(?:said|says|say|saying|told me|tell me|telling me|wrote|sent|a|big|with a|"
+    r"whispered|shouted|mouthed)\s*,?\s*[\"'“]?(?:thank you|thanks)\b[\W]*$"
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The glimmer's words, and whether a lead-in said where they start."""
+
+    words: str
+    certain: bool
+
+
+@cache
+def _lead_in_res() -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in LEAD_INS]
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _edges(words: str) -> str:
+    """Separators off both ends, but a minus or decimal point before a number stays."""
+    stripped = words.strip(" \t,;:-—–")
+    start = words.find(stripped) if stripped else 0
+    if start > 0 and words[start - 1] in "-." and stripped[:1].isdigit():
+        stripped = words[start - 1] + stripped
+    return stripped
+
+
+def _trim(words: str) -> str:
+    words = _edges(words)
+    previous = None
+    while previous != words:
+        previous = words
+        if not _compiled(QUOTED_THANKS).search(words):  # "...said thank you" is the moment
+            words = _edges(_compiled(CLOSING_WORDS).sub("", words))
+        for pattern in CLOSING_CLAUSES:
+            cut = _edges(_compiled(pattern).sub("", words))
+            if len(cut.split()) >= 3:
+                words = cut
+        # a closing sentence about the saving, not the moment
+        sentences = re.split(r"(?<=[.!?])\s+", words)
+        if len(sentences) > 1 and any(
+            _compiled(rf"^{p}[.!?]*$").match(sentences[-1]) for p in CLOSING_SENTENCES
+        ):
+            words = " ".join(sentences[:-1]).strip()
+    if words.endswith(".") and not words.endswith(".."):
+        words = words[:-1]
+    return words.strip()
+
+
+def _opening(text: str) -> str:
+    return _compiled(OPENINGS).sub("", text).strip()
+
+
+_CUES = re.compile(
+    r"\b(?:about|aboot|with|mentioning|mention|mentions|mentioned|involving|from|on|of|for)\s+",
+    re.IGNORECASE,
+)
+_CUE_TAIL = re.compile(
+    r"(?:[\s,]+(?:in them|in it|if (?:i may|you have them|you can|you don't mind|possible)|"
+    r"please|pls|dear|instead|again|then)\b)+[\s?.!]*$|[\s?.!]+$",
+    re.IGNORECASE,
+)
+
+
+def after_cue(text: str) -> str:
+    """The words after the last "about", "with", "mentioning", "from", "on", "of" or "for"
+    (a topic or a day asked about), without a polite tail."""
+    found = list(_CUES.finditer(text))
+    if not found:
+        return ""
+    words = text[found[-1].end() :]
+    words = _CUE_TAIL.sub("", words).strip(" ,.;:?!")
+    return words if re.search(r"\w", words) else ""
+
+
+def without_opening(text: str) -> str:
+    """``text`` without a greeting, filler or apology in front ("Hello there. Please ...")."""
+    return _opening(" ".join(text.split()))
+
+
+def find_glimmer(text: str) -> Found:
+    """The moment in a request to save one (no question pending)."""
+    text = _opening(" ".join(text.split()))
+    best = None
+    for pattern in _lead_in_res():
+        for match in pattern.finditer(text):
+            rest = text[match.end() :]
+            # the last lead-in wins, but only one that comes before most of the words:
+            # "... keep that one for me?" at the end is a request, not a lead-in
+            if len(rest.split()) < 2 or match.start() > 0.6 * len(text):
+                continue
+            if best is None or match.end() > best:
+                best = match.end()
+    if best is not None:
+        words = _trim(_opening(text[best:]))
+        if words:
+            return Found(words, True)
+    return Found(_trim(_opening(text)), False)
+
+
+def refine(slot: str, text: str) -> str:
+    """A template's glimmer slot without the wrapping the template left in it: "to note
+    down, please. The roses ..." -> "The roses ...", "..., thank you dear" -> "..."."""
+    cued = find_glimmer(text)
+    if cued.certain and cued.words and cued.words in slot and len(cued.words.split()) >= 2:
+        return cued.words
+    inner = find_glimmer(slot)
+    words = inner.words if inner.certain and len(inner.words.split()) >= 2 else _trim(slot)
+    return words or slot
+
+
+def find_answer(text: str) -> str:
+    """The moment in an answer to "What was it?"."""
+    text = " ".join(text.split())
+    cued = find_glimmer(text)
+    if cued.certain:
+        return cued.words
+    words = _opening(text)
+    for pattern in ANSWER_LEAD_INS:
+        words = _compiled(pattern).sub("", words, count=1).strip()
+    # "Let me think. Ah yes, it was ...": lead-ins may be stacked in sentences
+    for pattern in ANSWER_LEAD_INS:
+        words = _compiled(pattern).sub("", words, count=1).strip()
+    return _trim(words) or _trim(text)
