@@ -74,6 +74,14 @@ AREAS: dict[str, tuple[str, ...]] = {
         "understanding.latency_p99",
         "understanding.model_load",
     ),
+    "safety": (
+        "safety.crisis.typed",
+        "safety.crisis.asr",
+        "safety.distress.typed",
+        "safety.distress.asr",
+        "safety.ordinary.typed",
+        "safety.ordinary.asr",
+    ),
 }
 
 ALL_FIGURES: tuple[str, ...] = tuple(key for keys in AREAS.values() for key in keys)

@@ -47,7 +47,8 @@ OUTCOMES: dict[str, set[tuple[str, str]]] = {
     "reflect": {("reflect", "reflect")},
     "add_note": {("reflect", "add_note")},
     "need_glimmer": {("resourcing", "need_glimmer"), ("resourcing", "steady")},
-    "distress": {("resourcing", "steady"), ("resourcing", "need_glimmer")},
+    # the crisis pointer for distress is over-cautious, never a miss
+    "distress": {("resourcing", "steady"), ("resourcing", "need_glimmer"), ("crisis", "crisis")},
     "crisis": {("crisis", "crisis")},
     "tag_as": {("themes", "tag_as"), ("themes", "also_tag")},
     "what_tags": {("themes", "what_tags")},

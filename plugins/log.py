@@ -15,6 +15,7 @@ from voiceglimmer import (
     FollowUp,
     Intent,
     JournalError,
+    NotAGlimmer,
     Reply,
     Subparsers,
     Turn,
@@ -41,7 +42,9 @@ _TOPIC_STOPWORDS = frozenset(
 def _confirm(turn: Turn, text: str) -> Reply:
     """Save first, then say so, then offer to savor if some plugin can."""
     glimmer = turn.save_glimmer(text)
-    words = quote(reflect(glimmer.text))
+    said = reflect(glimmer.text)
+    # Never a confirmation cut off mid-sentence: a long glimmer is confirmed whole.
+    words = said if quote(said) == said else "your glimmer, all of it, in your own words"
     reply = Reply.say(f"Saved: {words}.", glimmer_id=glimmer.id)
     if turn.can_route("savor it"):
         reply.add("Would you like to savor it for a moment?")
@@ -51,7 +54,9 @@ def _confirm(turn: Turn, text: str) -> Reply:
 
 def _maybe_savor(turn: Turn) -> Reply:
     if turn.slots["answer"] == "yes":
-        return turn.route("savor it")
+        # "perhaps a short one" / "the long one": the choice inside the answer is kept
+        length = {"quick": "a quick savor of it", "standard": "a long savor of it"}
+        return turn.route(length.get(turn.slots.get("length", ""), "savor it"))
     return Reply.say("Okay. It's kept safe for whenever you want it.")
 
 
@@ -165,6 +170,9 @@ def log_command(args: argparse.Namespace, app: App) -> int:
             )
     try:
         glimmer = app.assistant.save(text, source="typed", when=when)
+    except NotAGlimmer:  # words the learned safety net read as danger
+        print(*CRISIS_REPLY_LINES, CRISIS_NOT_SAVED, sep="\n")
+        return 1
     except JournalError as exc:  # full, read-only or unreadable: give the words back
         if text in str(exc):
             raise

@@ -22,6 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The suite's contract: a figure dropped from benchmarks/ must be dropped here too.
 FIGURES = {
+    "safety.crisis.typed": "ratio",
+    "safety.crisis.asr": "ratio",
+    "safety.distress.typed": "ratio",
+    "safety.distress.asr": "ratio",
+    "safety.ordinary.typed": "ratio",
+    "safety.ordinary.asr": "ratio",
     "understanding.accuracy.typed": "ratio",
     "understanding.accuracy.asr": "ratio",
     "understanding.distress_recall": "ratio",

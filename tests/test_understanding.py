@@ -150,3 +150,18 @@ def test_every_reply_says_its_stage_and_confidence_in_json(cli) -> None:
     assert all(0.0 <= line["confidence"] <= 1.0 for line in lines)
     assert lines[2]["intent"] == "recall_span"
     assert lines[3]["intent"] == "thanks"
+
+
+def test_a_choice_inside_an_answer_is_honoured(assistant: Assistant) -> None:
+    assistant.handle("glimmer: warm tea")
+    handled = assistant.handle("Perhaps a short one, if you don't mind, dear.")
+    assert handled.stage == "answer" and handled.intent == "savor"
+    assert handled.reply.text.startswith("Here's a quick savor")
+
+
+def test_a_long_glimmer_is_confirmed_whole_not_cut_mid_sentence(assistant: Assistant) -> None:
+    moment = "the warm light on the kitchen table and the sound of the kettle " * 3
+    reply = assistant.handle(f"glimmer: {moment}").reply
+    assert reply.segments[0].text == "Saved: your glimmer, all of it, in your own words."
+    assert "…" not in reply.text
+    assert assistant.journal.latest(1)[0].text == moment.strip()

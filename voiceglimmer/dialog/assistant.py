@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from voiceglimmer import crisis
-from voiceglimmer.dialog import distress
 from voiceglimmer.dialog.answers import read_answer
 from voiceglimmer.dialog.deadline import HandlerTimeout, deadline
 from voiceglimmer.dialog.pipeline import GLIMMER_SLOT, Pipeline, Understood
@@ -27,6 +26,7 @@ from voiceglimmer.dialog.plugin_manager import (
     contained_output,
     running_plugin,
 )
+from voiceglimmer.dialog.safety import SafetyNet
 from voiceglimmer.dialog.understanding import (
     Intent,
     IntentRegistry,
@@ -255,6 +255,7 @@ class Assistant:
     unsaved: list[_Unsaved] = field(default_factory=list, init=False)
     _pending: _Pending | None = field(default=None, init=False)
     pipeline: Pipeline = field(init=False)
+    safety: SafetyNet = field(init=False)
 
     def __post_init__(self) -> None:
         self.registry = IntentRegistry(TemplateCache(self.template_cache))
@@ -274,6 +275,10 @@ class Assistant:
         with self.registry.cache.in_use():  # their sentence files' parse is kept there too
             self.plugins.call("register_intents", timeout=self.handler_timeout, register=register)
         self.registry.cache.save()
+        self.safety = SafetyNet(
+            self.model_cache or (self.template_cache.parent if self.template_cache else None),
+            self.registry,
+        )
         self.pipeline = Pipeline(
             self.registry,
             self.model_cache or (self.template_cache.parent if self.template_cache else None),
@@ -299,6 +304,8 @@ class Assistant:
         Words of harm raise :class:`crisis.NotAGlimmer` and are never kept.
         """
         crisis.check_glimmer(text)
+        if self.safety.assess(text).is_crisis:
+            raise crisis.NotAGlimmer(text)
         when = when or self.clock()
         try:
             glimmer = self.journal.add(text, created_at=when, source=source)
@@ -350,11 +357,13 @@ class Assistant:
             utterance = Utterance(utterance)
         # First, before any plugin or pending question: no setting, plugin priority
         # or plugin time limit stands between words of harm and the pointer to help.
-        if crisis.is_crisis(utterance.text):
+        assessment = self.safety.assess(utterance.text)
+        if assessment.is_crisis:
             self._pending = None
-            return Handled(utterance, crisis.crisis_reply(), plugin="crisis", intent="crisis")
+            return Handled(utterance, crisis.crisis_reply(), plugin="crisis", intent="crisis",
+                           stage="crisis", confidence=max(assessment.crisis, 0.5))  # fmt: skip
         recovered = self._retry_unsaved() if self.unsaved else []
-        handled = self._handle(utterance)
+        handled = self._handle(utterance, assessment.is_distress)
         if handled.plugin != "crisis" and crisis.is_crisis(handled.reply.text):
             # A reply that would say words of harm back (an old entry, a plugin's
             # own text): the pointer instead, and no question left open.
@@ -366,7 +375,7 @@ class Assistant:
             )
         return handled
 
-    def _handle(self, utterance: Utterance) -> Handled:
+    def _handle(self, utterance: Utterance, distressed: bool = False) -> Handled:
         if len(utterance.text) > MAX_UTTERANCE_CHARS:
             return Handled(utterance, Reply.say(
                 f"That was more than I can take in at once ({len(utterance.text):,} "
@@ -383,7 +392,7 @@ class Assistant:
             ))  # fmt: skip
 
         # Distress right after crisis: a hard moment is never an answer or a glimmer.
-        if distress.is_distress(utterance.text):
+        if distressed:
             self._pending = None
             return self._distress(utterance)
 

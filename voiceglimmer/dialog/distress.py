@@ -53,6 +53,19 @@ PHRASES: tuple[str, ...] = (
     "(i am|feeling) not (okay|ok|alright|good) [right now|today|at all]",
     "(struggling|not coping|breaking down|melting down|meltdown)",
     "(i am|feel) (stressed|anxious|overwhelmed)",
+    "(anxiety|panic) (attack|attacks)",
+    "(losing|lost) my (mind|head|rag)",
+    "(going|gone) (crazy|mad|to pieces)",
+    "(at|reached) (my limit|breaking point|the end of my rope|the end of my tether)",
+    "on the verge of (tears|a breakdown|crying|losing it)",
+    "(chest|chest is|my chest is) [so|really] (tight|heavy|pounding)",
+    "(tight|heavy) chest",
+    "(cannot|can not) (stop|stop my hands) (shaking|crying|trembling|panicking)",
+    "(shaking|trembling) (all over|so much|and cannot stop)",
+    "(want|need) to scream",
+    "(head|mind|brain) (is|keeps) (spinning|racing|going a mile a minute)",
+    "stressed out",
+    "(everything|it all|all of it) (is|feels) (too much|unbearable|crushing|overwhelming)",
 )
 
 

@@ -26,7 +26,7 @@ import random
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from voiceglimmer.dialog.understanding import IntentRegistry
+    from voiceglimmer.dialog.understanding import Intent, IntentRegistry
 
 #: Bump when the features or the training change, so old caches are retrained.
 VERSION = 1
@@ -116,6 +116,15 @@ class Model:
             parts.append(part / norm if norm else part)
         return np.concatenate(parts)
 
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Every label's probability for ``text``."""
+        import numpy as np
+
+        scores = self.coef @ self._vector(prepare(text)) + self.intercept
+        scores = np.exp(scores - scores.max())
+        probabilities = scores / scores.sum()
+        return {label: float(p) for label, p in zip(self.labels, probabilities, strict=True)}
+
     def predict(self, text: str) -> Prediction:
         import numpy as np
 
@@ -196,7 +205,11 @@ def train(samples: Sequence[tuple[str, str]]) -> Model:
 
 
 def training_sentences(
-    registry: IntentRegistry, extra: Iterable[tuple[str, str]] = (), *, seed: int = 7
+    registry: IntentRegistry,
+    extra: Iterable[tuple[str, str]] = (),
+    *,
+    seed: int = 7,
+    only: Callable[[Intent], bool] | None = None,
 ) -> list[tuple[str, str]]:
     """(sentence, "plugin/intent") pairs: sampled template sentences, free-text slots
     filled with everyday words, and every intent's examples."""
@@ -205,6 +218,8 @@ def training_sentences(
     rng = random.Random(seed)
     samples: list[tuple[str, str]] = []
     for intent, compiled, slot_lists in registry.compiled_intents():
+        if only is not None and not only(intent):
+            continue
         label = f"{intent.plugin}/{intent.name}"
         sentences = [
             text
@@ -224,11 +239,17 @@ def training_sentences(
     return samples
 
 
-def cache_key(registry: IntentRegistry, extra: Sequence[tuple[str, str]]) -> str:
+def cache_key(
+    registry: IntentRegistry,
+    extra: Sequence[tuple[str, str]],
+    only: Callable[[Intent], bool] | None = None,
+) -> str:
     """A key that changes whenever what the classifier learns from changes: the
     templates, slot words and examples of every intent, and the extra sentences."""
     digest = hashlib.sha256(f"v{VERSION}".encode())
     for intent in registry.intents:
+        if only is not None and not only(intent):
+            continue
         digest.update(json.dumps(
             [intent.plugin, intent.name, list(intent.templates), list(intent.examples),
              list(intent.paraphrases),
