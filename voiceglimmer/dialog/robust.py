@@ -102,35 +102,46 @@ class Model:
         self.coef = coef
         self.intercept = intercept
 
-    def _vector(self, text: str) -> np.ndarray:
-        import numpy as np
-
-        parts = []
+    def _features(self, text: str) -> tuple[list[int], list[float]]:
+        """The sentence's TF-IDF features as (column, value) lists, each analyzer's part
+        L2-normalised as scikit-learn does. Worked out sparsely in plain Python: a
+        sentence has a few hundred features of tens of thousands, and BLAS calls on
+        the full vector were both slower and, after a fork, able to deadlock."""
+        columns: list[int] = []
+        values: list[float] = []
+        offset = 0
         for analyzer, vocabulary, idf in zip(ANALYZERS, self.vocabularies, self.idfs, strict=True):
             counts = Counter(f for f in analyzer(text) if f in vocabulary)
-            part = np.zeros(len(vocabulary), dtype=np.float64)
-            for feature, n in counts.items():
-                index = vocabulary[feature]
-                part[index] = (1.0 + math.log(n)) * idf[index]
-            norm = float(np.linalg.norm(part))
-            parts.append(part / norm if norm else part)
-        return np.concatenate(parts)
+            part = {vocabulary[f]: (1.0 + math.log(n)) * float(idf[vocabulary[f]])
+                    for f, n in counts.items()}  # fmt: skip
+            norm = math.sqrt(sum(v * v for v in part.values()))
+            if norm:
+                columns += [offset + index for index in part]
+                values += [v / norm for v in part.values()]
+            offset += len(vocabulary)
+        return columns, values
+
+    def _scores(self, text: str) -> np.ndarray:
+        """Class probabilities for ``text`` (elementwise numpy only: no BLAS)."""
+        import numpy as np
+
+        columns, values = self._features(prepare(text))
+        scores = self.intercept.astype(np.float64, copy=True)
+        if columns:
+            scores = scores + (self.coef[:, columns] * np.asarray(values)).sum(axis=1)
+        scores = np.exp(scores - scores.max())
+        probabilities: np.ndarray = scores / scores.sum()
+        return probabilities
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Every label's probability for ``text``."""
-        import numpy as np
-
-        scores = self.coef @ self._vector(prepare(text)) + self.intercept
-        scores = np.exp(scores - scores.max())
-        probabilities = scores / scores.sum()
+        probabilities = self._scores(text)
         return {label: float(p) for label, p in zip(self.labels, probabilities, strict=True)}
 
     def predict(self, text: str) -> Prediction:
         import numpy as np
 
-        scores = self.coef @ self._vector(prepare(text)) + self.intercept
-        scores = np.exp(scores - scores.max())
-        probabilities = scores / scores.sum()
+        probabilities = self._scores(text)
         first, second = np.argsort(probabilities)[::-1][:2]
         return Prediction(
             self.labels[int(first)],

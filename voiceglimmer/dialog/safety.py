@@ -71,9 +71,8 @@ def everyday(registry: IntentRegistry | None) -> list[tuple[str, str]]:
     pairs = [(p, "ordinary") for p in (*YES, *NO)]
     if registry is not None:
         sentences = robust.training_sentences(registry, seed=11, only=built_in)
-        for n, (text, label) in enumerate(sentences):
-            if n % 2 == 0:
-                pairs.append((text, "distress" if label == DISTRESS_LABEL else "ordinary"))
+        for text, label in sentences:
+            pairs.append((text, "distress" if label == DISTRESS_LABEL else "ordinary"))
     return pairs
 
 
