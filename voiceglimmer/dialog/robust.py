@@ -195,6 +195,7 @@ def train(samples: Sequence[tuple[str, str]]) -> Model:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import normalize
+    from threadpoolctl import threadpool_limits
 
     texts = [prepare(t) for t, _ in samples]
     labels = sorted({label for _, label in samples})
@@ -205,7 +206,10 @@ def train(samples: Sequence[tuple[str, str]]) -> Model:
     ]
     parts = [normalize(v.fit_transform(texts)) for v in vectorizers]
     classifier = LogisticRegression(C=10, max_iter=3000)
-    classifier.fit(hstack(parts).tocsr(), [index[label] for _, label in samples])
+    # One BLAS thread: the training may run in a process that has forked (a test
+    # runner, a server), where a threaded BLAS can deadlock; it costs under a second.
+    with threadpool_limits(limits=1):
+        classifier.fit(hstack(parts).tocsr(), [index[label] for _, label in samples])
     return Model(
         labels,
         [{str(k): int(n) for k, n in v.vocabulary_.items()} for v in vectorizers],
