@@ -121,7 +121,11 @@ def test_export_then_import_into_an_empty_home_is_the_same_journal(cli, tmp_path
     session = "glimmer: sun on the snow\nyes\nglimmer: 茶の香り 🍵\nno\n"
     cli("chat", input=session)
     cli("log", "an old one", "--at", "2025-02-01T07:00:00+01:00")
-    cli("chat", input="glimmer: a typo I will undo\nno\nundo that\nyes\n", now=NOW + timedelta(hours=1))
+    cli(
+        "chat",
+        input="glimmer: a typo I will undo\nno\nundo that\nyes\n",
+        now=NOW + timedelta(hours=1),
+    )
     exported = tmp_path / "journal.json"
     cli("export", "--format", "json", "--output", str(exported))
     original = json.loads(exported.read_text())
