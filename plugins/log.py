@@ -20,7 +20,6 @@ from voiceglimmer import (
     Subparsers,
     Turn,
     UserError,
-    find_answer,
     for_terminal,
     forget_glimmer,
     hookimpl,
@@ -72,7 +71,7 @@ def ask_for_glimmer(turn: Turn) -> Reply:
 
 def _take_answer(turn: Turn) -> Reply:
     # "Oh, thank you for asking. It was the smell of bread." -> "the smell of bread"
-    text = find_answer(turn.slots["answer"])
+    text = turn.find_answer(turn.slots["answer"])
     if not text:
         return ask_for_glimmer(turn)
     return _confirm(turn, text)

@@ -19,8 +19,8 @@ def test_the_dev_split_stays_above_its_floor() -> None:
     report = evaluate(load("dev"))
     typed = report.accuracy(lambda o: o.form == "typed")
     heard = report.accuracy(lambda o: o.form == "asr")
-    assert typed[0] / typed[1] >= 0.80, typed
-    assert heard[0] / heard[1] >= 0.70, heard
+    assert typed[0] / typed[1] >= 0.84, typed
+    assert heard[0] / heard[1] >= 0.82, heard
     hard = report.accuracy(lambda o: o.item.intent in ("crisis", "distress"))
     assert hard[0] == hard[1], [o.said for o in report.outcomes if not o.ok and o.item.intent
                                 in ("crisis", "distress")]  # fmt: skip
@@ -165,3 +165,98 @@ def test_a_long_glimmer_is_confirmed_whole_not_cut_mid_sentence(assistant: Assis
     assert reply.segments[0].text == "Saved: your glimmer, all of it, in your own words."
     assert "…" not in reply.text
     assert assistant.journal.latest(1)[0].text == moment.strip()
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        # lead-ins and closings no rule names, typed and as a recogniser writes them
+        ("Evening! One for the book if you would. The kettle was already boiled when I "
+         "got in, cheers love", "The kettle was already boiled when I got in"),
+        ("ok so my counsellor has me trying this thing where you say them out loud, so, "
+         "um, my neighbour left tomatoes on the step",
+         "my neighbour left tomatoes on the step"),
+        ("uh yeah could you pop this in for me the lad at the garage fixed my tyre for "
+         "nothing anyway that's me", "the lad at the garage fixed my tyre for nothing"),
+        ("glimmer: my boss said thank you for staying late", "my boss said thank you for "
+         "staying late"),
+    ],
+)  # fmt: skip
+def test_the_learned_boundary_keeps_only_the_moment(
+    assistant: Assistant, said: str, kept: str
+) -> None:
+    handled = assistant.handle(said)
+    if handled.stage == "clarify":
+        assert kept in handled.reply.text  # "Shall I save '...' as a glimmer?"
+        handled = assistant.handle("yes")
+    assert assistant.journal.latest(1)[0].text == kept
+    assert handled.reply.text.startswith("Saved")
+
+
+def test_an_answer_to_what_was_it_keeps_the_moment_not_the_chatter(
+    assistant: Assistant,
+) -> None:
+    assistant.handle("I have a glimmer")
+    assistant.handle("erm, let me think, it was the postman whistling up the path, made me grin")
+    assert assistant.journal.latest(1)[0].text == "the postman whistling up the path"
+
+
+def test_the_boundary_model_is_cached_as_plain_data(tmp_path) -> None:
+    from voiceglimmer.dialog import boundary
+
+    trained = boundary.model_for(tmp_path)
+    assert trained is not None
+    (cached,) = tmp_path.glob("boundary-*.json")
+    again = boundary.Model.load(cached)
+    assert again is not None
+    said = "morning, put this down please: frost on the car like lace, ta"
+    assert again.span(said) == trained.span(said)
+    cached.write_text("{not json", encoding="utf-8")
+    assert boundary.Model.load(cached) is None  # damaged: trained again, never trusted
+
+
+def test_a_request_after_turning_an_offer_down_is_answered(assistant: Assistant) -> None:
+    assistant.handle("glimmer: the robin on the fence")
+    assert assistant.awaiting is not None  # "Would you like to savor it?"
+    handled = assistant.handle("No thanks. How many glimmers have I got this week?")
+    assert handled.intent == "count_glimmers" and "one glimmer" in handled.reply.text
+    assert assistant.awaiting is None
+
+
+def test_a_bare_yes_with_nothing_asked_is_not_acted_on(assistant: Assistant) -> None:
+    handled = assistant.handle("yes please")
+    assert handled.plugin is None and handled.stage == "fallback"
+    assert assistant.journal.count() == 0
+
+
+def test_a_low_calm_rating_in_few_words_is_a_rating_not_a_crisis(assistant: Assistant) -> None:
+    assistant.handle("turn on the calm check")
+    assistant.handle("glimmer: warm tea")
+    asked = assistant.handle("yes")
+    assert "one to five" in asked.reply.text
+    rated = assistant.handle("lowkey a 1 rn")
+    assert rated.plugin != "crisis" and rated.stage == "answer"
+
+
+def test_a_wrong_guess_at_the_words_loses_nothing(assistant: Assistant) -> None:
+    offered = assistant.handle("watched the rain with a hot water bottle, so cosy honestly")
+    assert offered.stage == "clarify"
+    fixed = assistant.handle("no, just the rain with a hot water bottle")
+    assert assistant.journal.latest(1)[0].text == "the rain with a hot water bottle"
+    assert fixed.reply.text.startswith("Saved")
+
+
+def test_a_bare_no_to_a_guess_asks_for_the_words(assistant: Assistant) -> None:
+    assistant.handle("watched the rain with a hot water bottle, so cosy honestly")
+    asked = assistant.handle("no")
+    assert "What should I save?" in asked.reply.text and assistant.journal.count() == 0
+    assistant.handle("rain on the window and a hot water bottle")
+    assert assistant.journal.latest(1)[0].text == "rain on the window and a hot water bottle"
+
+
+def test_no_then_no_again_saves_nothing(assistant: Assistant) -> None:
+    assistant.handle("watched the rain with a hot water bottle, so cosy honestly")
+    assistant.handle("no")
+    left = assistant.handle("no")
+    assert assistant.journal.count() == 0 and assistant.awaiting is None
+    assert "leave it" in left.reply.text

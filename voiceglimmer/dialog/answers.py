@@ -94,6 +94,14 @@ def _cue_re() -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(c) for c in cues) + r")\b")
 
 
+def is_bare_answer(text: str) -> bool:
+    """Whether ``text`` is only a yes or a no ("okay", "no thanks", "aye")."""
+    return _words(text) in _BARE
+
+
+_BARE = frozenset({*YES, *NO} - set(CORRECTIONS))
+
+
 def read_answer(text: str) -> Answer:
     """Read a yes, a no, or neither (with any length chosen) from ``text``."""
     words = _words(text)

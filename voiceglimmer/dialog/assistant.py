@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from voiceglimmer import crisis
-from voiceglimmer.dialog.answers import read_answer
+from voiceglimmer.dialog.answers import is_bare_answer, read_answer
 from voiceglimmer.dialog.deadline import HandlerTimeout, deadline
-from voiceglimmer.dialog.pipeline import GLIMMER_SLOT, Pipeline, Understood
+from voiceglimmer.dialog.pipeline import GLIMMER_SLOT, SMALL_TALK, Pipeline, Understood
 from voiceglimmer.dialog.plugin_manager import (
     PLUGIN_FAILURES,
     Plugins,
@@ -27,6 +27,7 @@ from voiceglimmer.dialog.plugin_manager import (
     running_plugin,
 )
 from voiceglimmer.dialog.safety import SafetyNet
+from voiceglimmer.dialog.slots import find_answer
 from voiceglimmer.dialog.understanding import (
     Intent,
     IntentRegistry,
@@ -71,6 +72,16 @@ UNDERSTOOD_CHARS = 2000
 #: The longest utterance taken at all: past this it is answered with a request
 #: to say it shorter, and nothing is matched or saved.
 MAX_UTTERANCE_CHARS = 200_000
+
+#: A short refusal or change of mind before a new request.
+_TURNED_DOWN = re.compile(
+    r"^\s*(?:no|nope|nah|naw|no thanks|no thank you|not now|not yet|actually|wait|"
+    r"hang on|before that|oh|um|hmm|instead)(?:[\s,.!;:\u2014\u2013-]+(?:dear|love|then|"
+    r"thanks|thank you|actually|wait|no|first|instead))*[\s,.!;:\u2014\u2013-]+",
+    re.IGNORECASE,
+)
+#: How sure the robust stage must be of a request that comes after an answer.
+SURE_REQUEST = 0.7
 
 CANCEL_WORDS = frozenset(
     {"cancel", "never mind", "nevermind", "nvm", "stop", "forget it", "stop it", "cancel that",
@@ -145,6 +156,11 @@ class Turn:
             if found and not crisis.needs_care(found):
                 return found
         return next(iter(crisis.readable(self.journal.latest(LOOK_BACK))), None)
+
+    def find_answer(self, text: str) -> str:
+        """The moment in an answer to "What was it?", without the words around it
+        (:func:`~voiceglimmer.dialog.slots.find_answer` with the learned boundary)."""
+        return find_answer(text, self._assistant.pipeline.boundary)
 
     def use(self, glimmer: Glimmer) -> Glimmer:
         """Make ``glimmer`` the one a later "it" refers to."""
@@ -443,6 +459,10 @@ class Assistant:
             )
             return replace(handled, stage="answer", confidence=1.0)
         answer = read_answer(text)
+        request = self._request_after_answer(text, pending)
+        if request is not None:
+            # "No. Read me Monday's instead.": the answer only turns the offer down
+            return self._understood(utterance, request)
         if answer.yes is not None and (understood is None or len(text.split()) <= 12):
             slots = {"answer": "yes" if answer.yes else "no"}
             if answer.length:
@@ -472,16 +492,56 @@ class Assistant:
             confidence=0.0,
         )
 
+    def _request_after_answer(self, text: str, pending: _Pending) -> Understood | None:
+        """A request after a short no or a change of mind ("No. Read me Monday's
+        instead.", "Actually, could you find the ones about my sister"): understood
+        with confidence, it is what the person wants, and the question is dropped."""
+        match = _TURNED_DOWN.match(text)
+        if match is None:
+            return None
+        rest = text[match.end() :].strip()
+        if len(rest.split()) < 3:
+            return None
+        found = self.pipeline.template(rest) or self.pipeline.robust(rest)
+        if found is None or found.stage == "clarify" or found.confidence < SURE_REQUEST:
+            return None
+        if found.intent.plugin == SMALL_TALK or found.intent.name == pending.intent:
+            return None  # "no thank you dear", "no, delete it": still the answer
+        return found
+
     def _clarify(self, utterance: Utterance, understood: Understood) -> Handled:
         """Ask before acting on a guess: "Shall I save ... as a glimmer?"."""
         intent, slots = understood.intent, understood.slots
 
-        def answered(turn: Turn) -> Reply:
-            if turn.slots.get("answer") != "yes":
-                return Reply.say("Okay, I'll leave it.")
-            return self._understood(turn.utterance, replace(understood, stage="clarify")).reply
-
         glimmer = slots.get(GLIMMER_SLOT)
+
+        def save_these(words: str, turn: Turn) -> Reply:
+            corrected = replace(understood, slots={**slots, GLIMMER_SLOT: words})
+            return self._understood(turn.utterance, replace(corrected, stage="clarify")).reply
+
+        def own_words(turn: Turn) -> Reply:
+            said = turn.slots["answer"]
+            words = "" if is_bare_answer(said) else find_answer(said, self.pipeline.boundary)
+            return save_these(words, turn) if words else Reply.say("Okay, I'll leave it.")
+
+        def answered(turn: Turn) -> Reply:
+            if turn.slots.get("answer") == "yes":
+                return self._understood(turn.utterance, replace(understood, stage="clarify")).reply
+            if not glimmer:
+                return Reply.say("Okay, I'll leave it.")
+            # Not those words: the moment is never lost to a wrong guess at its edges.
+            # "No, just the frost on the window" says which; a bare "no" is asked.
+            match = _TURNED_DOWN.match(turn.utterance.text)
+            rest = turn.utterance.text[match.end() :] if match else ""
+            if len(rest.split()) >= 3 and read_answer(rest).yes is None:
+                words = find_answer(rest, self.pipeline.boundary)
+                if words:
+                    return save_these(words, turn)
+            return Reply.say(
+                "Okay. What should I save? Say it just as you'd like it kept, or say never mind.",
+                follow_up=FollowUp(on_answer=own_words, kind="text", name="own_words"),
+            )
+
         if glimmer:
             question = f"Shall I save \u201c{quote(glimmer)}\u201d as a glimmer?"
             data: dict[str, Any] = {"proposed_glimmer": glimmer}

@@ -25,7 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceglimmer.dialog import robust, slots
+from voiceglimmer.dialog import boundary, robust, slots
+from voiceglimmer.dialog.answers import is_bare_answer
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ CONFIDENT = 0.55
 #: Between ASK and CONFIDENT the dialog asks before acting ("Shall I save ...?",
 #: "Did you mean ...?"); below ASK the fallback answers.
 ASK = 0.40
+#: A guess below ASK is still worth a question when it is at least this sure and
+#: this many times as likely as the runner-up: with thirty-odd intents, "wanna save
+#: one" can be clearly the saving kind at 0.38.
+ASK_LEADING, LEAD = 0.30, 1.8
 #: The plugin whose intents (help, thanks, goodbye, "I can't do that") are answered
 #: without asking first even when the classifier is unsure.
 SMALL_TALK = "small-talk"
@@ -86,6 +91,11 @@ def heard_as_meant(text: str) -> str:
     return re.sub(r"\b(\d{1,2})(?::(\d\d))? ?([ap]) ?m\b", r"\1\3m", fixed.replace(" a m", " am"))
 
 
+#: Glimmers as people tell them, put together from the boundary pieces, that the robust
+#: stage learns as the saving intent's sentences (its templates alone say "glimmer").
+TOLD = 600
+
+
 class Pipeline:
     """The stages above, over one registry of intents."""
 
@@ -97,14 +107,26 @@ class Pipeline:
         self._match = match
         self._model: Model | None = None
         self._loaded = False
+        self._boundary: boundary.Model | None = None
+        self._boundary_loaded = False
 
     @property
     def model(self) -> Model | None:
         """The classifier, loaded (or trained) the first time a sentence needs it."""
         if not self._loaded:
-            self._model = robust.model_for(self.registry, self.cache_dir)
+            saver = self.saver()
+            told = [(t, saver.label) for t in boundary.told(TOLD)] if saver is not None else []
+            self._model = robust.model_for(self.registry, self.cache_dir, told)
             self._loaded = True
         return self._model
+
+    @property
+    def boundary(self) -> boundary.Model | None:
+        """The learned moment boundary, loaded (or trained) the first time it is needed."""
+        if not self._boundary_loaded:
+            self._boundary = boundary.model_for(self.cache_dir)
+            self._boundary_loaded = True
+        return self._boundary
 
     def template(self, text: str) -> Understood | None:
         """Stage 1: a template matches the words: as said, as meant, then without a
@@ -123,7 +145,9 @@ class Pipeline:
                     return self._not_a_glimmer(text, saver)
                 values = dict(match.slots)
                 if match.intent is saver and values.get(GLIMMER_SLOT):
-                    values[GLIMMER_SLOT] = slots.refine(values[GLIMMER_SLOT], candidate)
+                    values[GLIMMER_SLOT] = slots.refine(
+                        values[GLIMMER_SLOT], candidate, self.boundary
+                    )
                 return Understood(match.intent, values, "template", 1.0)
         return None
 
@@ -145,6 +169,8 @@ class Pipeline:
         """Stage 2 (and 3): the classifier's intent, with slots found in the words."""
         if re.search(r"[{}\[\]|<>]", text):
             return None  # template syntax or markup, not words someone said
+        if is_bare_answer(text):
+            return None  # "yes", "okay" with no question asked: nothing to act on
         model = self.model
         if model is None:
             return None
@@ -155,13 +181,23 @@ class Pipeline:
         found = self._slots(intent, text, meant) if intent is not None else None
         if confident and found is not None and found[1]:
             return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
-        # Unsure: a statement that sounds like a moment is offered for saving.
         saver = self.saver()
+        if (
+            intent is not None
+            and intent is not saver
+            and found is not None
+            and _worth_asking(prediction)
+        ):
+            # another request, its slot unsure ("ones with my sister"): ask, or for
+            # thanks, goodbye, help and "I can't do that", harmless to just answer
+            stage = "robust" if intent.plugin == SMALL_TALK else "clarify"
+            return Understood(intent, found[0], stage, round(prediction.confidence, 3))
+        # Unsure: a statement that sounds like a moment is offered for saving.
         if saver is not None and (
-            (intent is saver and confident and found is not None and found[1])
+            (intent is saver and _worth_asking(prediction) and found is not None)
             or _sounds_like_a_moment(text)
         ):
-            glimmer = slots.find_glimmer(text)
+            glimmer = slots.find_glimmer(text, self.boundary)
             if glimmer.words and not_a_moment(glimmer.words):
                 asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
                 if asker is not None:
@@ -170,12 +206,7 @@ class Pipeline:
                 stage = "robust" if intent is saver and glimmer.certain and confident else "clarify"
                 return Understood(saver, {GLIMMER_SLOT: glimmer.words}, stage,
                                   round(prediction.confidence, 3))  # fmt: skip
-        if intent is None or intent is saver or found is None or prediction.confidence < ASK:
-            return None  # the fallback: one clear thing to try beats a wild guess
-        if intent.plugin == SMALL_TALK:
-            # thanks, goodbye, help, "I can't do that": harmless to just answer
-            return Understood(intent, found[0], "robust", round(prediction.confidence, 3))
-        return Understood(intent, found[0], "clarify", round(prediction.confidence, 3))
+        return None  # the fallback: one clear thing to try beats a wild guess
 
     def _slots(self, intent: Intent, text: str, meant: str) -> tuple[dict[str, str], bool] | None:
         """The intent's slots in ``text``, and whether they were found with confidence.
@@ -188,7 +219,7 @@ class Pipeline:
         if not names:
             return {}, True
         if intent is self.saver():
-            glimmer = slots.find_glimmer(text)
+            glimmer = slots.find_glimmer(text, self.boundary)
             if not glimmer.words:
                 return None
             return {GLIMMER_SLOT: glimmer.words}, glimmer.certain
@@ -343,6 +374,14 @@ _EVERYDAY = frozenset(
         "saw",
     ]
 )
+
+
+def _worth_asking(prediction: robust.Prediction) -> bool:
+    """Whether the classifier's guess is worth a clarifying question."""
+    return prediction.confidence >= ASK or (
+        prediction.confidence >= ASK_LEADING
+        and prediction.confidence >= LEAD * prediction.second_confidence
+    )
 
 
 def _sounds_like_a_moment(text: str) -> bool:

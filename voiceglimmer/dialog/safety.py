@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceglimmer import crisis
-from voiceglimmer.dialog import distress, robust
+from voiceglimmer.dialog import boundary, distress, robust
 
 if TYPE_CHECKING:
     from voiceglimmer.dialog.robust import Model
@@ -32,14 +33,20 @@ if TYPE_CHECKING:
 #: The training sentences (package data, beside crisis.py).
 SENTENCES = Path(crisis.__file__).with_name("crisis_sentences.jsonl")
 #: P(crisis) at or above this is a crisis: chosen by cross-validation on the
-#: training sentences for about 95% recall (see ``benchmarks/safety.py``).
-CRISIS_AT = 0.15
-#: The learned net judges utterances of at least this many words.
+#: training sentences, leaning towards recall (``benchmarks/safety.py`` prints both).
+CRISIS_AT = 0.10
+#: The learned net judges utterances of at least this many words (of two letters or
+#: more, or "I"): "lowkey a 1 rn" is too little to read.
 MIN_WORDS = 4
 #: The classifier reads this much of an utterance (the phrase lists read all of it).
 READ_CHARS = 4000
+#: Told glimmers the net learns as ordinary speech.
+TOLD = 4000
 #: P(crisis) + P(distress) at or above this is distress.
 DISTRESS_AT = 0.50
+
+
+_WORD = re.compile(r"\b(?:[^\W\d_]{2,}|[iI])\b")
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,9 @@ def everyday(registry: IntentRegistry | None) -> list[tuple[str, str]]:
     from voiceglimmer.dialog.answers import NO, YES
 
     pairs = [(p, "ordinary") for p in (*YES, *NO)]
+    # glimmers as people tell them, with their hedges and closings ("I'm not sure it
+    # counts", "at the funeral", "nobody cried"): the speech false alarms came from
+    pairs += [(t, "ordinary") for t in boundary.told(TOLD, seed=13)]
     if registry is not None:
         sentences = robust.training_sentences(registry, seed=11, only=built_in)
         for text, label in sentences:
@@ -114,7 +124,7 @@ class SafetyNet:
         # the learned net never overrules a listed figure of speech ("to die for")
         # nor acts on a few words alone ("still here"): too little to read; the phrase
         # lists catch the short explicit ones ("kms", "want to die")
-        enough = len(text.split()) >= MIN_WORDS
+        enough = len(_WORD.findall(text)) >= MIN_WORDS
         learned_crisis = enough and p_crisis >= CRISIS_AT and not crisis.figure_of_speech(text)
         return Assessment(
             crisis=round(p_crisis, 3),
@@ -129,7 +139,8 @@ def _model(cache_dir: Path | None, registry: IntentRegistry | None) -> Model | N
         return None
     raw = SENTENCES.read_bytes()
     plugins = robust.cache_key(registry, (), only=built_in) if registry is not None else ""
-    key = hashlib.sha256(f"safety-v{robust.VERSION}{plugins}".encode() + raw).hexdigest()[:16]
+    told = boundary.cache_key()
+    key = hashlib.sha256(f"safety-v{robust.VERSION}{plugins}{told}".encode() + raw).hexdigest()[:16]
     path = cache_dir / f"safety-{key}" if cache_dir else None
     if path is not None and (found := robust.Model.load(path)) is not None:
         return found

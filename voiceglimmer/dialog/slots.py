@@ -20,8 +20,12 @@ statement of a good moment) the dialog asks before it saves.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voiceglimmer.dialog.boundary import Model
 
 _GLIMMER = r"gl[ai]m+[eo]u?r|glimmers?|glimer|glamour"
 _KEEP = (
@@ -217,9 +221,64 @@ def without_opening(text: str) -> str:
     return _opening(" ".join(text.split()))
 
 
-def find_glimmer(text: str) -> Found:
-    """The moment in a request to save one (no question pending)."""
+def find_glimmer(text: str, model: Model | None = None) -> Found:
+    """The moment in a request to save one (no question pending).
+
+    With the learned boundary ``model`` (see :mod:`voiceglimmer.dialog.boundary`)
+    the moment is the span it finds, starting after a lead-in the rules below are
+    sure of ("glimmer:", "put down that"), with closing politeness and laughs
+    trimmed; without it, the rules alone. ``certain`` says whether the person
+    asked for it to be kept (a lead-in was found)."""
     text = _opening(" ".join(text.split()))
+    best = _lead_in_end(text)
+    if model is not None:
+        words = _learned(text, best, model)
+        if words:
+            return Found(words, best is not None)
+    if best is not None:
+        words = _trim(_opening(text[best:]))
+        if words:
+            return Found(words, True)
+    return Found(_trim(_opening(text)), False)
+
+
+_WORDY = re.compile(r"[^\W_]")
+_COLON_BEFORE = re.compile(r"[:\u2014\u2013]\s*$")
+_ATTACHED_BEFORE = frozenset("-.\u2026+(\"'\u2018\u201c\u00a3$\u20ac#")
+_ATTACHED_AFTER = frozenset("!?.)\"'\u2019\u201d%")
+
+
+def _learned(text: str, lead_in: int | None, model: Model) -> str:
+    span = model.span(text)
+    if span is not None and lead_in is not None and span.start < lead_in < span.end:
+        # the model took in part of a lead-in the rules are sure of: look after it
+        inner = model.span(text[lead_in:])
+        if inner is not None:
+            span = replace(inner, start=lead_in + inner.start, end=lead_in + inner.end)
+            if _COLON_BEFORE.search(text[:lead_in]):
+                # "glimmer: ...": what follows the colon is the moment's start
+                span = replace(span, start=lead_in)
+    if span is None:
+        return ""
+    start, end = span.start, span.end
+    # marks written against the first or last word are the person's: "-5 degrees",
+    # "...and then", "in Paris!", a closing quote; so are marks with no word beyond
+    # them ("#1", "$(rm -rf ~)", an emoji)
+    while start > 0 and text[start - 1] in _ATTACHED_BEFORE:
+        start -= 1
+    if not _WORDY.search(text[lead_in or 0 : start]):
+        start = lead_in or 0
+    while end < len(text) and text[end] in _ATTACHED_AFTER:
+        end += 1
+    if not _WORDY.search(text[end:]):
+        end = len(text)
+    words = _trim(_edges(text[start:end]))
+    if len(words.split()) < 2 < len(text.split()) // 2:
+        return ""  # a word or so of many: the model lost the thread ("where was I")
+    return words
+
+
+def _lead_in_end(text: str) -> int | None:
     best = None
     for pattern in _lead_in_res():
         for match in pattern.finditer(text):
@@ -230,29 +289,25 @@ def find_glimmer(text: str) -> Found:
                 continue
             if best is None or match.end() > best:
                 best = match.end()
-    if best is not None:
-        words = _trim(_opening(text[best:]))
-        if words:
-            return Found(words, True)
-    return Found(_trim(_opening(text)), False)
+    return best
 
 
-def refine(slot: str, text: str) -> str:
+def refine(slot: str, text: str, model: Model | None = None) -> str:
     """A template's glimmer slot without the wrapping the template left in it: "to note
     down, please. The roses ..." -> "The roses ...", "..., thank you dear" -> "..."."""
-    cued = find_glimmer(text)
+    cued = find_glimmer(text, model)
     if cued.certain and cued.words and cued.words in slot and len(cued.words.split()) >= 2:
         return cued.words
-    inner = find_glimmer(slot)
+    inner = find_glimmer(slot, model)
     words = inner.words if inner.certain and len(inner.words.split()) >= 2 else _trim(slot)
     return words or slot
 
 
-def find_answer(text: str) -> str:
+def find_answer(text: str, model: Model | None = None) -> str:
     """The moment in an answer to "What was it?"."""
     text = " ".join(text.split())
-    cued = find_glimmer(text)
-    if cued.certain:
+    cued = find_glimmer(text, model)
+    if cued.certain or (model is not None and cued.words):
         return cued.words
     words = _opening(text)
     for pattern in ANSWER_LEAD_INS:
