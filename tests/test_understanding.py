@@ -260,3 +260,23 @@ def test_no_then_no_again_saves_nothing(assistant: Assistant) -> None:
     left = assistant.handle("no")
     assert assistant.journal.count() == 0 and assistant.awaiting is None
     assert "leave it" in left.reply.text
+
+
+def test_a_tense_calm_rating_is_kept_and_grounding_offered(assistant: Assistant) -> None:
+    assistant.handle("turn on the calm check")
+    assistant.handle("glimmer: warm tea")
+    assistant.handle("yes")  # "Before we begin: ... how settled do you feel?"
+    assistant.handle("three")  # the savoring, then "... how settled do you feel now?"
+    rated = assistant.handle("Two, I'm afraid. I'm still a bit jittery and on edge.")
+    assert rated.stage == "answer" and rated.plugin == "savor-guide"
+    assert rated.reply.text.endswith("Would a short grounding exercise help right now?")
+    grounded = assistant.handle("yes please")
+    assert grounded.plugin == "resourcing" and assistant.journal.count() == 1
+
+
+def test_a_rating_with_listed_distress_words_gets_grounding_first(assistant: Assistant) -> None:
+    assistant.handle("turn on the calm check")
+    assistant.handle("glimmer: warm tea")
+    assistant.handle("yes")
+    handled = assistant.handle("two, I'm panicking, I can't breathe")
+    assert handled.stage == "distress" and "Noted" not in handled.reply.text

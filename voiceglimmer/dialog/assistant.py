@@ -80,6 +80,12 @@ _TURNED_DOWN = re.compile(
     r"thanks|thank you|actually|wait|no|first|instead))*[\s,.!;:\u2014\u2013-]+",
     re.IGNORECASE,
 )
+#: An answer that starts with a number, after a filler or two ("maybe a two, ...").
+_LEADING_NUMBER = re.compile(
+    r"^\W*(?:(?:um+|uh+|er+m*|ach|och|oh|well|maybe|probably|about|around|like|lowkey|"
+    r"honestly|i'?d say|i think|a|an)\W+){0,3}(?:[1-5]|one|two|three|four|five)\b",
+    re.IGNORECASE,
+)
 #: How sure the robust stage must be of a request that comes after an answer.
 SURE_REQUEST = 0.7
 
@@ -379,7 +385,18 @@ class Assistant:
             return Handled(utterance, crisis.crisis_reply(), plugin="crisis", intent="crisis",
                            stage="crisis", confidence=max(assessment.crisis, 0.5))  # fmt: skip
         recovered = self._retry_unsaved() if self.unsaved else []
-        handled = self._handle(utterance, assessment.is_distress)
+        # "Two, I'm afraid, still a bit jittery": a number first answers the question
+        # asked (a calm rating), when only the learned net heard tension in the rest;
+        # the grounding is then offered after the answer rather than instead of it
+        rated = (
+            assessment.is_distress
+            and not assessment.listed
+            and self._pending is not None
+            and _LEADING_NUMBER.match(utterance.text) is not None
+        )
+        handled = self._handle(utterance, assessment.is_distress and not rated)
+        if rated and handled.stage == "answer" and self._pending is None:
+            handled = self._offer_grounding(handled)
         if handled.plugin != "crisis" and crisis.is_crisis(handled.reply.text):
             # A reply that would say words of harm back (an old entry, a plugin's
             # own text): the pointer instead, and no question left open.
@@ -560,6 +577,23 @@ class Assistant:
             stage="clarify",
             confidence=understood.confidence,
         )
+
+    def _offer_grounding(self, handled: Handled) -> Handled:
+        """After an answer that sounded tense: a short grounding, if the person wants it."""
+
+        def grounding(turn: Turn) -> Reply:
+            if turn.slots.get("answer") != "yes":
+                return Reply.say("Okay. I'm here if you want it later.")
+            return self._distress(turn.utterance).reply
+
+        follow_up = FollowUp(on_answer=grounding, name="grounding")
+        question = "Would a short grounding exercise help right now?"
+        handled.reply.segments.append(Segment(question))
+        handled.reply.follow_up = follow_up
+        helper = self.registry.intent(DISTRESS_INTENT)
+        plugin, intent = (helper.plugin, helper.name) if helper else ("", "distress")
+        self._pending = _Pending(follow_up, plugin, intent, question)
+        return handled
 
     def _distress(self, utterance: Utterance) -> Handled:
         """A short grounding offer, through the plugin that offers one (resourcing)."""

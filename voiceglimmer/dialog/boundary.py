@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Bump when the features or the training change, so old caches are retrained.
-VERSION = 5
+VERSION = 6
 DATA = Path(__file__).with_name("boundary_data")
 #: Sentences put together for training.
 SAMPLES = 12000
@@ -89,6 +89,13 @@ def features(words: Sequence[str]) -> list[list[str]]:
     cue_after = [-1] * (n + 1)
     for g in range(n - 1, -1, -1):
         cue_after[g] = g if _CUE.match(low[g]) else cue_after[g + 1]
+    ends = frozenset(".!?")
+    since_end = [0] * (n + 1)
+    for g in range(1, n + 1):
+        since_end[g] = 0 if low[g - 1] in ends else since_end[g - 1] + 1
+    until_end = [0] * (n + 1)
+    for g in range(n - 1, -1, -1):
+        until_end[g] = 0 if low[g] in ends else until_end[g + 1] + 1
     out: list[list[str]] = []
     for g in range(n + 1):
         j = g + 3  # pad[j] is token g; pad[j - 1] the token before the gap
@@ -114,6 +121,10 @@ def features(words: Sequence[str]) -> list[list[str]]:
             f"cue_before={_bucket(before, 8) if cue_before[g] >= 0 else 'none'}",
             f"cue_after={_bucket(after, 8) if cue_after[g] >= 0 else 'none'}",
             f"colon_before={colon_before[g]}",
+            f"since_end={_bucket(since_end[g], 6)}",
+            f"until_end={_bucket(until_end[g], 6)}",
+            f"l1suf={l1[-3:]}",
+            f"r1suf={r1[-3:]}",
         ]
         if g < n and words[g][:1].isupper():
             f.append("r1_cap")

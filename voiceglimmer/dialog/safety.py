@@ -57,6 +57,8 @@ class Assessment:
     distress: float
     is_crisis: bool
     is_distress: bool
+    #: Whether a reviewed phrase list said so (not only the learned net).
+    listed: bool = False
 
 
 def training_sentences(path: Path = SENTENCES) -> list[tuple[str, str]]:
@@ -131,6 +133,7 @@ class SafetyNet:
             distress=round(p_distress, 3),
             is_crisis=listed_crisis or learned_crisis,
             is_distress=listed_distress or (enough and p_crisis + p_distress >= DISTRESS_AT),
+            listed=listed_crisis or listed_distress,
         )
 
 

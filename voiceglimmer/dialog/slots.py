@@ -242,6 +242,9 @@ def find_glimmer(text: str, model: Model | None = None) -> Found:
     return Found(_trim(_opening(text)), False)
 
 
+#: The learned boundary reads utterances up to this many words; longer text (a letter
+#: pasted into chat) is read by the rules alone.
+LEARNED_WORDS = 150
 _WORDY = re.compile(r"[^\W_]")
 _COLON_BEFORE = re.compile(r"[:\u2014\u2013]\s*$")
 _ATTACHED_BEFORE = frozenset("-.\u2026+(\"'\u2018\u201c\u00a3$\u20ac#")
@@ -249,6 +252,8 @@ _ATTACHED_AFTER = frozenset("!?.)\"'\u2019\u201d%")
 
 
 def _learned(text: str, lead_in: int | None, model: Model) -> str:
+    if len(text.split()) > LEARNED_WORDS:
+        return ""  # a whole letter, not an utterance: the model never saw one
     span = model.span(text)
     if span is not None and lead_in is not None and span.start < lead_in < span.end:
         # the model took in part of a lead-in the rules are sure of: look after it
