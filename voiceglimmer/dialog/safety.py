@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 SENTENCES = Path(crisis.__file__).with_name("crisis_sentences.jsonl")
 #: P(crisis) at or above this is a crisis: chosen by cross-validation on the
 #: training sentences, leaning towards recall (``benchmarks/safety.py`` prints both).
-CRISIS_AT = 0.10
+CRISIS_AT = 0.08
 #: The learned net judges utterances of at least this many words (of two letters or
 #: more, or "I"): "lowkey a 1 rn" is too little to read.
 MIN_WORDS = 4
