@@ -34,6 +34,7 @@ FIGURES = {
     "understanding.latency_median": "s",
     "understanding.latency_p99": "s",
     "understanding.model_load": "s",
+    "understanding.model_memory": "MB",
     "journal_import.new": "s",
     "journal_import.duplicates": "s",
     "startup.run_ready.ko": "s",
