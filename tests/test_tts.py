@@ -380,3 +380,36 @@ def test_an_engine_that_fails_to_start_becomes_a_tts_error() -> None:
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase", "rest", "gap"),
+    [
+        ("This week you noted 4 glimmers.", "This week", "you noted 4 glimmers.", tts.WORD_GAP),
+        ("Saved: the warm sunlight on your face.", "Saved:", "the warm sunlight on your face.",
+         tts.CLAUSE_GAP),
+        ("Okay, let's leave that there.", "Okay,", "let's leave that there.", tts.CLAUSE_GAP),
+        ("I'm not sure what you meant.", "I'm not sure", "what you meant.", tts.WORD_GAP),
+        ("Extraordinary moments happen daily.", "Extraordinary", "moments happen daily.",
+         tts.WORD_GAP),
+        # short already: said whole
+        ("Okay.", "Okay.", "", 0.0),
+        ("Let's savor it.", "Let's savor it.", "", 0.0),
+        ("Thank you both.", "Thank you both.", "", 0.0),
+    ],
+)  # fmt: skip
+def test_first_phrase(sentence: str, phrase: str, rest: str, gap: float) -> None:
+    assert tts.first_phrase(sentence) == (phrase, rest, gap)
+    if rest:  # nothing is lost or reordered
+        assert f"{phrase} {rest}" == sentence
+
+
+def test_first_phrase_is_shorter_at_a_slow_pace() -> None:
+    sentence = "Let's savor this slowly."
+    assert tts.first_phrase(sentence, tts.FIRST_PHRASE_LETTERS["normal"])[0] == "Let's savor"
+    assert tts.first_phrase(sentence, tts.FIRST_PHRASE_LETTERS["slow"])[0] == "Let's"
+
+
+def test_only_piper_asks_to_say_its_first_words_alone() -> None:
+    assert PiperEngine.phrase_first is True
+    assert not getattr(Pyttsx3Engine, "phrase_first", False)

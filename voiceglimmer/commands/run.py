@@ -157,6 +157,8 @@ class FencedEngine:
         self.engine = engine
         self.name = getattr(engine, "name", "speech")
         self.rate = engine.rate
+        #: Whether the loop should say a reply's first few words on their own.
+        self.phrase_first = bool(getattr(engine, "phrase_first", False))
         self.failures = 0
         self._emit = emit
         self.clock: Callable[[], float] = lambda: 0.0

@@ -134,6 +134,11 @@ class VoskRecognizer:
 
     model: Any
     grammar: list[str] | None = None
+    #: Word timings in partial results too. Only the phrase detectors need them
+    #: (to drop the wake phrase by time as it is said); the main recogniser's
+    #: partials are shown as text, and leaving them off saves Vosk aligning words
+    #: and writing JSON for them ten times a second.
+    partial_words: bool = False
     #: See ``reset``; grammar recognisers are never renewed.
     renew_after: float = RENEW_AFTER_SECONDS
     _rec: Any = field(init=False)
@@ -165,7 +170,7 @@ class VoskRecognizer:
         else:
             rec = vosk.KaldiRecognizer(self.model, RATE)
         rec.SetWords(True)
-        rec.SetPartialWords(True)
+        rec.SetPartialWords(self.partial_words)
         return rec
 
     def _transcript(self, raw: str, final: bool) -> Transcript:
@@ -192,7 +197,9 @@ class VoskRecognizer:
         return self._transcript(self._rec.PartialResult(), final=False)
 
     def partial(self) -> str:
-        return self.partial_transcript().text
+        # The loop asks ten times a second and wants only the words: no Transcript.
+        text: str = json.loads(self._rec.PartialResult()).get("partial", "")
+        return text
 
     def flush(self) -> Transcript | None:
         result = self._transcript(self._rec.FinalResult(), final=True)

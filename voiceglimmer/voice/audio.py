@@ -15,8 +15,15 @@ from typing import Protocol, runtime_checkable
 
 RATE = 16_000
 SAMPLE_WIDTH = 2
-#: 20 ms blocks keep latency low; Vosk batches them into its own ~200 ms steps.
+#: 20 ms blocks: what a source hands out when nothing asks for another size.
 BLOCK_FRAMES = 320
+#: What the speech loop reads at a time (100 ms), as a bare Vosk program does.
+#: Vosk decodes in its own steps of a few frames whatever it is fed, so smaller
+#: reads only add calls: with 20 ms reads the loop spent 5% more CPU in
+#: ``AcceptWaveform`` and asked for five times as many partial results, and
+#: heard no sooner (endpoints come out within the same 100 ms; see
+#: ``benchmarks.floor``). It is also the slice "stop" is listened for in.
+LISTEN_FRAMES = 1600
 
 
 class AudioError(RuntimeError):

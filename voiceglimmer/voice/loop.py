@@ -5,7 +5,10 @@ One thread, one clock. The loop reads a block of audio, or, while it speaks,
 writes a slice of speech and then reads the same span of audio for "stop".
 A live microphone and speaker pace this in real time; a WAV file and a WAV
 output run it in "virtual" time as fast as the CPU allows, with the same
-turn-taking, so everything can be tested from files.
+turn-taking, so everything can be tested from files. The one other thread
+renders speech: each piece of a reply is rendered while the one before it
+plays, so the silences between them are exactly the script's, however long
+a render takes, and a slow voice says its first few words alone, at once.
 
 While the assistant speaks, its own voice is never transcribed: only the
 stop detector listens, and it ignores "stop" while the assistant is itself
@@ -18,7 +21,8 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +33,7 @@ from voiceglimmer.events import (
     Handled,
     LoopEvent,
     Notice,
+    Pace,
     Partial,
     Reply,
     Said,
@@ -39,8 +44,23 @@ from voiceglimmer.events import (
     Wake,
 )
 from voiceglimmer.voice.asr import Recognizer, Transcript
-from voiceglimmer.voice.audio import RATE, SAMPLE_WIDTH, AudioChunk, AudioSource, Sink
-from voiceglimmer.voice.tts import SpeechEngine, split_sentences
+from voiceglimmer.voice.audio import (
+    LISTEN_FRAMES,
+    RATE,
+    SAMPLE_WIDTH,
+    AudioChunk,
+    AudioSource,
+    Sink,
+)
+from voiceglimmer.voice.tts import (
+    FIRST_PHRASE_LETTERS,
+    KEEP_LEAD,
+    KEEP_TAIL,
+    SpeechEngine,
+    first_phrase,
+    split_sentences,
+    trim_silence,
+)
 from voiceglimmer.voice.wake import STOP_PHRASES, Detector, strip_phrase
 
 
@@ -65,13 +85,30 @@ class Settings:
     listen_seconds: float = 8.0
     #: How much audio the wake phrase can precede the request by and still be kept.
     wake_buffer_seconds: float = 3.0
-    block_frames: int = 320
+    block_frames: int = LISTEN_FRAMES
+    #: How often (stream seconds) to ask the recogniser for the words so far. Each
+    #: ask costs Vosk a best-path search and JSON, and a bare recogniser makes none;
+    #: five a second keep the live line moving.
+    partial_every: float = 0.2
     #: Speech is written in slices this long, each followed by a look for "stop".
     slice_seconds: float = 0.1
     #: "stop" is ignored this long after the assistant itself says it.
     echo_guard_seconds: float = 0.8
     #: How often (stream seconds) to ask plugins for reminders to say.
     announce_every: float = 30.0
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One render of a reply: text, the silence after it, and its pace."""
+
+    text: str
+    pause: float
+    pace: Pace
+    #: Seconds of silence to keep before and after the sound (None: as the engine
+    #: trimmed it): set where a sentence was split after its first phrase.
+    lead: float | None = None
+    tail: float | None = None
 
 
 @dataclass
@@ -101,6 +138,7 @@ class Loop:
     _awake: bool = field(default=False, init=False)
     _next_announce: float = field(default=0.0, init=False)
     _ring: deque[AudioChunk] = field(default_factory=deque, init=False)
+    _renderer: ThreadPoolExecutor | None = field(default=None, init=False)
 
     # -- listening -----------------------------------------------------------
 
@@ -124,6 +162,7 @@ class Loop:
             self._awake_until = 0.0
         reason = "end of input"
         last_partial = ""
+        next_partial = 0.0
         try:
             while (chunk := self._read()) is not None:
                 if self._now >= self._next_announce and not last_partial:
@@ -140,6 +179,9 @@ class Loop:
                     last_partial = ""
                     self._on_final(final)
                     continue
+                if self._now < next_partial:
+                    continue
+                next_partial = self._now + self.settings.partial_every - 1e-6
                 partial = self.recognizer.partial()
                 if partial and partial != last_partial:
                     self.stats.heard_speech = True
@@ -152,6 +194,10 @@ class Loop:
                 self._on_final(final)
         except KeyboardInterrupt:
             reason = "interrupted"
+        finally:
+            if self._renderer is not None:
+                self._renderer.shutdown(wait=False, cancel_futures=True)
+                self._renderer = None
         if not self.stats.heard_speech and reason == "end of input":
             self.emit(Notice(self._now, "No speech was heard in the input."))
         cpu = getattr(self.recognizer, "cpu_seconds", 0.0)
@@ -229,16 +275,64 @@ class Loop:
 
     # -- speaking ------------------------------------------------------------------
 
-    def _pieces(self, reply: Reply) -> Iterator[tuple[str, float, str]]:
-        """(sentence, pause after it, pace), rendered one at a time so the first
-        sentence is heard before the rest of a long script is synthesised."""
+    def _pieces(self, reply: Reply) -> Iterator[Piece]:
+        """The reply as pieces to render one at a time, so its first sentence is
+        heard before the rest of a long script is synthesised. With an engine
+        that asks for it (``phrase_first``), the first sentence's first few words
+        are a piece of their own (see ``tts.first_phrase``)."""
+        first = bool(getattr(self.engine, "phrase_first", False))
         for segment in reply.segments:
             sentences = split_sentences(segment.text) if segment.text.strip() else []
             for i, sentence in enumerate(sentences):
-                last = i == len(sentences) - 1
-                yield sentence, segment.pause if last else 0.0, segment.pace
+                pause = segment.pause if i == len(sentences) - 1 else 0.0
+                phrase, rest, gap = (sentence, "", 0.0)
+                if first:
+                    phrase, rest, gap = first_phrase(sentence, FIRST_PHRASE_LETTERS[segment.pace])
+                first = False
+                if rest:
+                    yield Piece(phrase, 0.0, segment.pace, tail=gap)
+                    yield Piece(rest, pause, segment.pace, lead=0.0)
+                else:
+                    yield Piece(sentence, pause, segment.pace)
             if not sentences and segment.pause:
-                yield "", segment.pause, segment.pace
+                yield Piece("", segment.pause, segment.pace)
+
+    def _render(self, piece: Piece, rate: int) -> bytes:
+        """A piece's speech at ``rate`` (on the render thread)."""
+        if not piece.text:
+            return b""
+        speech = self.engine.synthesize(piece.text, piece.pace)
+        pcm = speech.pcm
+        if piece.lead is not None or piece.tail is not None:
+            pcm = trim_silence(
+                pcm,
+                speech.rate,
+                keep_lead=KEEP_LEAD if piece.lead is None else piece.lead,
+                keep_tail=KEEP_TAIL if piece.tail is None else piece.tail,
+            )
+        return _to_rate(pcm, speech.rate, rate)
+
+    def _rendering(self, reply: Reply, rate: int) -> Generator[tuple[Piece, bytes], None, None]:
+        """Each piece with its speech; the next piece renders while this one plays."""
+        if self._renderer is None:
+            self._renderer = ThreadPoolExecutor(1, thread_name_prefix="speech")
+        renderer = self._renderer
+        pieces = self._pieces(reply)
+
+        def submit() -> tuple[Piece, Future[bytes]] | None:
+            piece = next(pieces, None)
+            return None if piece is None else (piece, renderer.submit(self._render, piece, rate))
+
+        current = submit()
+        try:
+            while current is not None:
+                piece, rendering = current
+                pcm = rendering.result()
+                current = submit()
+                yield piece, pcm
+        finally:  # stopped early: what was still to come is not needed
+            if current is not None:
+                current[1].cancel()
 
     def speak(
         self, reply: Reply, *, since: float | None = None, endpoint_wait: float | None = None
@@ -251,25 +345,23 @@ class Loop:
         stopped = False
         if self.stop is not None:
             self.stop.reset(self._now)
-        for sentence, pause, pace in self._pieces(reply):
-            pcm = b""
-            if sentence:
-                speech = self.engine.synthesize(sentence, pace)  # type: ignore[arg-type]
-                pcm = _to_rate(speech.pcm, speech.rate, rate)
-                if _mentions_stop(sentence):
-                    guard_until = self._now + len(pcm) / SAMPLE_WIDTH / rate
-                    guard_until += self.settings.echo_guard_seconds
-            pcm += b"\0\0" * round(pause * rate)
-            for piece in _slices(pcm, rate, self.settings.slice_seconds):
-                self.sink.write(piece)
+        rendering = self._rendering(reply, rate)
+        for piece, speech in rendering:
+            if piece.text and _mentions_stop(piece.text):
+                guard_until = self._now + len(speech) / SAMPLE_WIDTH / rate
+                guard_until += self.settings.echo_guard_seconds
+            pcm = speech + b"\0\0" * round(piece.pause * rate)
+            for chunk in _slices(pcm, rate, self.settings.slice_seconds):
+                self.sink.write(chunk)
                 if first_audio is None and since is not None:
                     first_audio = time.perf_counter() - since
-                spoken += len(piece) / SAMPLE_WIDTH / rate
-                if self._heard_stop(len(piece) / SAMPLE_WIDTH / rate, guard_until):
+                spoken += len(chunk) / SAMPLE_WIDTH / rate
+                if self._heard_stop(len(chunk) / SAMPLE_WIDTH / rate, guard_until):
                     stopped = True
                     break
             if stopped:
                 break
+        rendering.close()
         if stopped:
             self.sink.discard()
         else:

@@ -24,7 +24,11 @@ Why it is built this way:
   offered through the ``register_speech_engines`` hook, so a plugin can add
   its own voice next to these two.
 * :func:`split_sentences` lets the loop start playing the first sentence of a
-  long reply while the rest is still being rendered.
+  long reply while the rest is still being rendered; for a voice whose render
+  time grows with the sentence (piper: ~60 ms of CPU per second of speech),
+  :func:`first_phrase` cuts the first two or three words off the first
+  sentence, so that short phrase is heard at once and the rest renders while
+  it plays (an engine asks for this with ``phrase_first = True``).
 """
 
 from __future__ import annotations
@@ -322,6 +326,9 @@ def _load_piper_voice(piper_voice: Any, model_path: Path, config_path: Path) -> 
         return piper_voice.load(model_path, config_path)
 
 
+WARM_UP_SENTENCE = "Take a slow breath in, and let the moment settle before we begin."
+
+
 class PiperEngine:
     """A neural piper voice (the packaged en_US "joe" unless ``model`` names another .onnx).
 
@@ -334,6 +341,10 @@ class PiperEngine:
     """
 
     name: str = "piper"
+    #: Render time grows with the sentence (~60 ms of CPU per second of speech, a
+    #: typical first sentence 130-250 ms), so the loop speaks a reply's first
+    #: few words on their own first (see :func:`first_phrase`).
+    phrase_first: bool = True
 
     def __init__(
         self,
@@ -358,8 +369,13 @@ class PiperEngine:
         self.rate: int = int(self._voice.config.sample_rate)
         self.length_scale = {"normal": normal_length_scale, "slow": slow_length_scale}
         self._gap = bytes(int(sentence_gap * self.rate) * SAMPLE_WIDTH)
-        if warm_up:  # onnxruntime's first run is several times slower than the rest
-            self.synthesize("Hello.")
+        if warm_up:
+            # onnxruntime's first run is several times slower than the rest, and
+            # the first at each new pace or a longer input still pays for memory
+            # it has not yet grown into: warm both paces, short and long.
+            for pace in PACES:
+                self.synthesize("Hello.", pace)
+            self.synthesize(WARM_UP_SENTENCE)
 
     def synthesize(self, text: str, pace: Pace = "normal") -> Speech:
         _check_pace(pace)
@@ -504,3 +520,46 @@ def split_sentences(text: str) -> list[str]:
             elif sentence and pieces:  # a stray "..." or emoji stays with its sentence
                 pieces[-1] += " " + sentence
     return pieces
+
+
+#: A reply's first phrase, spoken on its own (see :func:`first_phrase`), is at
+#: most this many letters (or one word), by pace: about 0.6-1 s of speech, which
+#: piper renders in 50-75 ms (slow speech is longer for the same words).
+FIRST_PHRASE_LETTERS: dict[Pace, int] = {"normal": 10, "slow": 7}
+#: Silence between a first phrase and the rest of its sentence: a breath at a
+#: comma, colon or dash, and the gap between two words anywhere else (what the
+#: voice leaves there itself when it says the sentence whole).
+CLAUSE_GAP = 0.2
+WORD_GAP = 0.06
+_CLAUSE_END = re.compile(r"[,;:\u2014\u2013]$")
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def first_phrase(
+    sentence: str, letters: int = FIRST_PHRASE_LETTERS["normal"]
+) -> tuple[str, str, float]:
+    """(first phrase, the rest, the gap between them) of a sentence to say in two renders.
+
+    The phrase is the first clause when it is short ("Saved:", "Okay,"), else
+    the first words that fit in ``letters`` letters ("This week" of "This week
+    you noted 4 glimmers."), or the first word if it alone is longer. A
+    sentence of three words or fewer, or one whose rest would have fewer than
+    two, is not split: ``(sentence, "", 0.0)``.
+    """
+    words = sentence.split()
+    if len(words) < 4:
+        return sentence, "", 0.0
+    taken: list[str] = []
+    for word in words[:-2]:
+        if taken and _letters(" ".join([*taken, word])) > letters:
+            break
+        taken.append(word)
+        if _CLAUSE_END.search(word):
+            break
+    if not taken or len(words) - len(taken) < 2:
+        return sentence, "", 0.0
+    gap = CLAUSE_GAP if _CLAUSE_END.search(taken[-1]) else WORD_GAP
+    return " ".join(taken), " ".join(words[len(taken) :]), gap

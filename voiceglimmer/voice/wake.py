@@ -54,7 +54,7 @@ class PhraseDetector:
                 "(--wake-phrase, or wake_phrase in config.toml), or use --no-wake."
             )
         self._targets = {_normal(p) for p in usable}
-        self._rec = VoskRecognizer(self.model, grammar=[*usable, "[unk]"])
+        self._rec = VoskRecognizer(self.model, grammar=[*usable, "[unk]"], partial_words=True)
 
     def _hit(self, words: tuple, text: str) -> float | None:
         said = _normal(text)
