@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.understanding import OUTCOMES, Item, asr_form, load
@@ -65,25 +66,17 @@ def main() -> None:
         f"{len(samples)} training sentences; {len(items)} dev requests; trained in {trained:.1f} s"
     )
     print(f"{'design':<12}{'typed':>16}{'as heard':>16}{'ms/utterance':>15}")
-    for name in ("classifier", "fuzzy"):
-        row = []
-        spent = 0.0
-        for form in ("typed", "asr"):
-            right = 0
-            for item in items:
-                said = item.text if form == "typed" else asr_form(item.text, item.id)
-                began = time.perf_counter()
-                if name == "classifier":
-                    label = model.predict(said).label
-                else:
-                    found = process.extractOne(
-                        robust.prepare(said), texts, scorer=fuzz.token_set_ratio
-                    )
-                    label = labels[found[2]] if found else ""
-                spent += time.perf_counter() - began
-                right += _right(item, label)
-            row.append(f"{100 * right / len(items):5.1f}% ({right}/{len(items)})")
-        print(f"{name:<12}{row[0]:>16}{row[1]:>16}{1000 * spent / (2 * len(items)):>15.2f}")
+
+    def fuzzy(said: str) -> str:
+        found = process.extractOne(robust.prepare(said), texts, scorer=fuzz.token_set_ratio)
+        return labels[found[2]] if found else ""
+
+    designs: dict[str, Callable[[Item, str], str]] = {
+        "classifier": lambda item, said: model.predict(said).label,
+        "fuzzy": lambda item, said: fuzzy(said),
+    }
+    for name, design in designs.items():
+        _row(name, items, design, lambda item, form, label: _right(item, label))
     boundaries()
 
 
@@ -98,24 +91,41 @@ def boundaries() -> None:
     items = [i for i in load("dev") if i.intent == "log_glimmer"]
     print(f"\n{len(items)} dev glimmers; boundary model trained in {trained:.1f} s")
     print(f"{'words by':<12}{'typed':>16}{'as heard':>16}{'ms/utterance':>15}")
+
+    def right(item: Item, form: str, got: str) -> bool:
+        wanted = item.slots.get("glimmer", "")
+        return _same_words(got, wanted if form == "typed" else asr_form(wanted, item.id))
+
     for name, used in (("rules", None), ("learned", model)):
-        row = []
-        spent = 0.0
-        for form in ("typed", "asr"):
-            right = 0
-            for item in items:
-                said = item.text if form == "typed" else asr_form(item.text, item.id)
-                wanted = item.slots.get("glimmer", "")
-                wanted = wanted if form == "typed" else asr_form(wanted, item.id)
-                began = time.perf_counter()
-                if item.context == "what_was_it":
-                    got = slots.find_answer(said, used)
-                else:
-                    got = slots.find_glimmer(said, used).words
-                spent += time.perf_counter() - began
-                right += _same_words(got, wanted)
-            row.append(f"{100 * right / len(items):5.1f}% ({right}/{len(items)})")
-        print(f"{name:<12}{row[0]:>16}{row[1]:>16}{1000 * spent / (2 * len(items)):>15.2f}")
+
+        def words(item: Item, said: str, used: boundary.Model | None = used) -> str:
+            if item.context == "what_was_it":
+                return slots.find_answer(said, used)
+            return slots.find_glimmer(said, used).words
+
+        _row(name, items, words, right)
+
+
+def _row(
+    name: str,
+    items: list[Item],
+    design: Callable[[Item, str], str],
+    right: Callable[[Item, str, str], bool],
+) -> None:
+    """One design's line of the table: right, typed and as heard, and the time it took
+    (only ``design`` is timed)."""
+    cells = []
+    spent = 0.0
+    for form in ("typed", "asr"):
+        correct = 0
+        for item in items:
+            said = item.text if form == "typed" else asr_form(item.text, item.id)
+            began = time.perf_counter()
+            got = design(item, said)
+            spent += time.perf_counter() - began
+            correct += right(item, form, got)
+        cells.append(f"{100 * correct / len(items):5.1f}% ({correct}/{len(items)})")
+    print(f"{name:<12}{cells[0]:>16}{cells[1]:>16}{1000 * spent / (2 * len(items)):>15.2f}")
 
 
 if __name__ == "__main__":
