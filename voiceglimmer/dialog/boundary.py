@@ -31,6 +31,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceglimmer.dialog.model_cache import cached
+
 #: Bump when the features or the training change, so old caches are retrained.
 VERSION = 6
 DATA = Path(__file__).with_name("boundary_data")
@@ -401,23 +403,12 @@ def model_for(cache_dir: Path | None) -> Model | None:
     the rules in ``slots`` then find the moment alone.
     """
     path = cache_dir / f"boundary-{cache_key()}.json" if cache_dir else None
-    if path is not None and (model := Model.load(path)) is not None:
-        return model
-    rows = list(training_rows())
-    if not rows:
-        return None
-    try:
-        model = train(rows)
-    except ImportError:
-        return None
-    if path is not None:
-        try:
-            for old in path.parent.glob("boundary-*.json"):
-                old.unlink()
-            model.save(path)
-        except OSError:
-            pass
-    return model
+
+    def trained() -> Model | None:
+        rows = list(training_rows())
+        return train(rows) if rows else None
+
+    return cached(path, "boundary-*.json", Model.load, trained)
 
 
 __all__ = ["Model", "Span", "model_for", "told", "train", "training_rows"]

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceglimmer.dialog.model_cache import cached
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -286,23 +288,12 @@ def model_for(
     goes from the templates straight to the clarifying stage.
     """
     path = (cache_dir / f"robust-{cache_key(registry, extra)}") if cache_dir else None
-    if path is not None and (model := Model.load(path)) is not None:
-        return model
-    samples = training_sentences(registry, extra)
-    if not samples:
-        return None
-    try:
-        model = train(samples)
-    except ImportError:
-        return None
-    if path is not None:
-        try:
-            for old in path.parent.glob("robust-*"):
-                old.unlink()
-            model.save(path)
-        except OSError:
-            pass  # a read-only cache: train again next time
-    return model
+
+    def trained() -> Model | None:
+        samples = training_sentences(registry, extra)
+        return train(samples) if samples else None
+
+    return cached(path, "robust-*", Model.load, trained)
 
 
 __all__ = ["Model", "Prediction", "model_for", "train", "training_sentences"]

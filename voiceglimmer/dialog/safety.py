@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from voiceglimmer import crisis
 from voiceglimmer.dialog import boundary, distress, robust
+from voiceglimmer.dialog.model_cache import cached
 
 if TYPE_CHECKING:
     from voiceglimmer.dialog.robust import Model
@@ -145,17 +146,9 @@ def _model(cache_dir: Path | None, registry: IntentRegistry | None) -> Model | N
     told = boundary.cache_key()
     key = hashlib.sha256(f"safety-v{robust.VERSION}{plugins}{told}".encode() + raw).hexdigest()[:16]
     path = cache_dir / f"safety-{key}" if cache_dir else None
-    if path is not None and (found := robust.Model.load(path)) is not None:
-        return found
-    try:
-        model = robust.train([*training_sentences(), *everyday(registry)])
-    except ImportError:
-        return None
-    if path is not None:
-        try:
-            for old in path.parent.glob("safety-*"):
-                old.unlink()
-            model.save(path)
-        except OSError:
-            pass
-    return model
+    return cached(
+        path,
+        "safety-*",
+        robust.Model.load,
+        lambda: robust.train([*training_sentences(), *everyday(registry)]),
+    )
