@@ -37,6 +37,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _trained_models(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Train the learned models into the run's cache once, before any test: a test that
+    times a reply then times the reply, not the one-off training."""
+    a = open_assistant(home=tmp_path_factory.mktemp("training-home"))
+    try:
+        for model in (a.pipeline.model, a.pipeline.boundary, a.safety.model):
+            assert model is not None
+    finally:
+        a.journal.close()
+
+
 @pytest.fixture
 def clock() -> Callable[[], datetime]:
     return lambda: NOW

@@ -179,7 +179,9 @@ def check_turn(
     """What a person would notice about one turn."""
     reply = handled.reply
     assert reply.text.strip(), f"no reply to {said!r}"
-    if clean_utterance(said):
+    # filler alone is silence, unless it is a whole request or answer ("alright", "hi")
+    heard = clean_utterance(said) or assistant.pipeline.template(" ".join(said.split()))
+    if heard:
         # the assistant waits on the question it just asked, and on nothing else
         assert assistant.awaiting is reply.follow_up, f"stale question after {said!r}"
     else:

@@ -107,7 +107,12 @@ def read_answer(text: str) -> Answer:
     words = _words(text)
     total = len(words.split())
     found = [(m.start(), m.group(1)) for m in _cue_re().finditer(words)]
-    last_correction = max((i for i, (_, cue) in enumerate(found) if cue in CORRECTIONS), default=-1)
+    # the last correction with an answer after it: "yes, actually" takes nothing back
+    last_correction = max(
+        (i for i, (_, cue) in enumerate(found)
+         if cue in CORRECTIONS and any(c not in CORRECTIONS for _, c in found[i + 1 :])),
+        default=-1,
+    )  # fmt: skip
     counted = found[last_correction + 1 :]
     after = found[last_correction][0] if last_correction >= 0 else 0
 

@@ -559,6 +559,20 @@ class Assistant:
                 follow_up=FollowUp(on_answer=own_words, kind="text", name="own_words"),
             )
 
+        if not glimmer and not set(intent.slot_names()) - intent.optional_slots() <= set(slots):
+            # it needs words that weren't found (on or off, which day): show how to say it
+            example = _nearest_example(intent, utterance.text)
+            return Handled(
+                utterance,
+                Reply.say(f"I think you mean something like: \u201c{example}\u201d. "
+                          "Say it that way and I'll do it.",
+                          data={"proposed_intent": intent.label}),
+                plugin=intent.plugin,
+                intent=intent.name,
+                slots=slots,
+                stage="clarify",
+                confidence=understood.confidence,
+            )  # fmt: skip
         if glimmer:
             question = f"Shall I save \u201c{quote(glimmer)}\u201d as a glimmer?"
             data: dict[str, Any] = {"proposed_glimmer": glimmer}
@@ -689,3 +703,13 @@ class Assistant:
             return Reply.say("I'm not sure what you meant, and no plugins are loaded to help.")
         said = "; ".join(f"\u201c{e}\u201d" for e in examples)
         return Reply.say(f"I'm not sure what you meant. You could say: {said}.")
+
+
+def _nearest_example(intent: Intent, said: str) -> str:
+    """The intent's example sharing most words with what was said ("stop asking ..." ->
+    "Turn off the calm check"), or its name."""
+    if not intent.examples:
+        return intent.name.replace("_", " ")
+    words = set(re.findall(r"[\w']+", said.lower()))
+    return max(intent.examples,
+               key=lambda e: len(words & set(re.findall(r"[\w']+", e.lower()))))  # fmt: skip

@@ -9,17 +9,24 @@ to keep something or a colon came before it) and says how likely it is to be
 part of the moment; the moment is the run of words that is most likely as a
 whole (one contiguous span, so a word in the middle is never dropped).
 
-It learns from pieces written for it (``boundary_data/``: moments, lead-ins,
+The gap scores see a few words either side, which is too little to tell
+"..., which honestly I didn't expect" (a remark about the moment) from
+"..., and I nearly cried" (part of it). So the few best starts and ends are
+weighed again with a second classifier that reads each left-out piece whole
+and says whether it sounds more like a lead-in or closing than like part of
+a moment.
+
+Both learn from pieces written for it (``boundary_data/``: moments, lead-ins,
 closings and the openings of answers, in many people's voices, written
 independently of every evaluation set), put together at random, typed and in
-the form a speech recogniser writes. Training is a per-word logistic
-regression (scikit-learn), done once and cached as plain arrays like the
-robust stage; reading a sentence needs only plain Python.
+the form a speech recogniser writes. Training (logistic regression,
+scikit-learn) is done once and cached as plain data like the robust stage.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -31,15 +38,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceglimmer.dialog import robust
 from voiceglimmer.dialog.model_cache import cached
 
 #: Bump when the features or the training change, so old caches are retrained.
-VERSION = 6
+VERSION = 8
 DATA = Path(__file__).with_name("boundary_data")
 #: Sentences put together for training.
 SAMPLES = 12000
 #: A feature is kept when it moves the start or the end score by at least this much.
 PRUNE = 0.1
+#: The starts and the ends (the gap scores' best) weighed again with the pieces whole.
+CANDIDATES = 4
+#: A left-out piece of fewer words counts for less: "it" or "right back" say too
+#: little to be sure they are not the moment's last words.
+WHOLE_PIECE_WORDS = 3
 
 #: A word: anything but spaces and these marks (so a vowel sign or accent written as a
 #: combining mark stays in its word), joined by an inner apostrophe, hyphen, point or
@@ -134,13 +147,24 @@ def features(words: Sequence[str]) -> list[list[str]]:
     return out
 
 
-class Model:
-    """Weights for the moment's start and its end, over one vocabulary of features."""
+_PIECE_WORD = re.compile(r"[^\W_]+")
 
-    def __init__(self, vocabulary: dict[str, int], starts: list[float], ends: list[float]) -> None:
+
+class Model:
+    """Weights for the moment's start and its end, over one vocabulary of features, and
+    the classifier of left-out pieces (lead-in, moment or closing)."""
+
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        starts: list[float],
+        ends: list[float],
+        pieces: robust.Model | None = None,
+    ) -> None:
         self.vocabulary = vocabulary
         self.starts = starts
         self.ends = ends
+        self.pieces = pieces
 
     def scores(self, words: Sequence[str]) -> tuple[list[float], list[float]]:
         """Each gap's log-odds of being where the moment starts, and where it ends."""
@@ -154,8 +178,9 @@ class Model:
         return starts, ends
 
     def span(self, text: str) -> Span | None:
-        """The most likely moment in ``text``: the best start with the best end after
-        it, holding at least one word; None for text without words."""
+        """The most likely moment in ``text``, holding at least one word; None for text
+        without words. The best start with the best end after it, then the few best
+        of each weighed with what is left out before and after them."""
         found = tokens(text)
         if not any(_wordy(w) for w, _, _ in found):
             return None
@@ -174,16 +199,56 @@ class Model:
         if best is None:
             return None
         _, first, end = best
+        if self.pieces is not None:
+            first, end = self._weighed(text, found, starts, ends, first, end)
         confidence = min(_sigmoid(starts[first]), _sigmoid(ends[end]))
         return Span(found[first][1], found[end - 1][2], round(confidence, 3))
 
+    def _weighed(
+        self,
+        text: str,
+        found: list[tuple[str, int, int]],
+        starts: list[float],
+        ends: list[float],
+        first: int,
+        end: int,
+    ) -> tuple[int, int]:
+        wordy = range(len(found))
+        firsts = sorted((g for g in wordy if _wordy(found[g][0])), key=lambda g: -starts[g])
+        lasts = sorted((g + 1 for g in wordy if _wordy(found[g][0])), key=lambda g: -ends[g])
+        before = {g: self._left_out(text[: found[g][1]], "lead")
+                  for g in {first, *firsts[:CANDIDATES]}}  # fmt: skip
+        after = {g: self._left_out(text[found[g - 1][2] :], "closing")
+                 for g in {end, *lasts[:CANDIDATES]}}  # fmt: skip
+        _, first, end = max(
+            (starts[s] + ends[e] + before[s] + after[e], s, e)
+            for s in before
+            for e in after
+            if s < e
+        )
+        return first, end
+
+    def _left_out(self, piece: str, kind: str) -> float:
+        """How much more ``piece`` sounds like a ``kind`` than part of a moment (log-odds;
+        0 for nothing left out)."""
+        words = len(_PIECE_WORD.findall(piece))
+        if not words or self.pieces is None:
+            return 0.0
+        p = self.pieces.probabilities(piece)
+        odds = math.log(max(p.get(kind, 0.0), 1e-6)) - math.log(max(p.get("moment", 0.0), 1e-6))
+        return min(1.0, words / WHOLE_PIECE_WORDS) * odds
+
     def save(self, path: Path) -> None:
-        """Write the model as plain JSON (never pickle), atomically."""
+        """Write the model as plain data (never pickle), atomically: JSON at ``path``,
+        the pieces' classifier beside it."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.pieces is not None:
+            self.pieces.save(_pieces_path(path))
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".boundary-", suffix=".json")
+        ordered = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"vocabulary": self.vocabulary, "starts": self.starts,
-                       "ends": self.ends}, f)  # fmt: skip
+            json.dump({"vocabulary": ordered, "starts": self.starts, "ends": self.ends,
+                       "pieces": self.pieces is not None}, f)  # fmt: skip
         os.replace(tmp, path)
 
     @classmethod
@@ -191,15 +256,22 @@ class Model:
         """The model saved at ``path``, or None if it is missing or damaged."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            vocabulary = {str(k): int(v) for k, v in raw["vocabulary"].items()}
+            vocabulary = dict(zip(map(str, raw["vocabulary"]), itertools.count(), strict=False))
             starts = [float(w) for w in raw["starts"]]
             ends = [float(w) for w in raw["ends"]]
+            with_pieces = bool(raw["pieces"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        size = len(starts)
-        if len(ends) != size or any(not 0 <= v < size for v in vocabulary.values()):
+        if not len(ends) == len(starts) == len(vocabulary):
             return None
-        return cls(vocabulary, starts, ends)
+        pieces = robust.Model.load(_pieces_path(path)) if with_pieces else None
+        if with_pieces and pieces is None:
+            return None
+        return cls(vocabulary, starts, ends, pieces)
+
+
+def _pieces_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}-pieces")
 
 
 def _sigmoid(x: float) -> float:
@@ -350,8 +422,45 @@ def training_rows(seed: int = 5, count: int = SAMPLES) -> Iterator[tuple[list[st
         yield labelled(rng, pieces)
 
 
-def train(rows: Sequence[tuple[list[str], int, int]]) -> Model:
-    """Fit the start and the end classifiers (logistic regression, scikit-learn)."""
+def piece_sentences(seed: int = 3) -> list[tuple[str, str]]:
+    """(piece, kind) pairs for the classifier of left-out pieces, typed and as a
+    recogniser writes them: lead-ins, closings (one or two), and moments whole, cut
+    in two and each half (a moment's second half is not a closing)."""
+    pieces = _pieces()
+    rng = random.Random(seed)
+    pairs: list[tuple[str, str]] = []
+
+    def add(piece: str, kind: str) -> None:
+        piece = piece.strip(" ,.;:!?-\u2014\u2013")
+        if _PIECE_WORD.search(piece):
+            said = " ".join(part for word, _, _ in tokens(piece) for part in spoken(word))
+            pairs.extend([(piece, kind), (said, kind)])
+
+    for lead in (*pieces["lead_ins"], *pieces["answer_lead_ins"]):
+        add(lead, "lead")
+    closings = pieces["closings"]
+    for closing in closings:
+        add(closing, "closing")
+    for _ in range(len(closings) // 2):
+        add(_join(rng.choice(closings).rstrip(), rng.choice(closings)), "closing")
+    for moment in pieces["moments"]:
+        add(moment, "moment")
+        words = moment.split()
+        if len(words) > 3:
+            cut = rng.randrange(1, len(words) - 1)
+            add(" ".join(words[cut:]), "moment")
+            add(" ".join(words[:cut]), "moment")
+            # and its last and first few words: "right back", "don't broke", "Evening"
+            add(" ".join(words[-rng.randint(1, 3) :]), "moment")
+            add(" ".join(words[: rng.randint(1, 3)]), "moment")
+    return pairs
+
+
+def train(
+    rows: Sequence[tuple[list[str], int, int]], pieces: Sequence[tuple[str, str]] = ()
+) -> Model:
+    """Fit the start and the end classifiers (logistic regression, scikit-learn), and the
+    classifier of left-out pieces on ``pieces`` (none without them)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -385,11 +494,12 @@ def train(rows: Sequence[tuple[list[str], int, int]]) -> Model:
         {f: n for n, f in enumerate(kept)},
         [starts[vocabulary[f]] for f in kept],
         [ends[vocabulary[f]] for f in kept],
+        robust.train(pieces) if pieces else None,
     )
 
 
 def cache_key() -> str:
-    digest = hashlib.sha256(f"boundary-v{VERSION}-{SAMPLES}-{PRUNE}".encode())
+    digest = hashlib.sha256(f"boundary-v{VERSION}-{SAMPLES}-{PRUNE}-{robust.VERSION}".encode())
     for name, lines in sorted(_pieces().items()):
         digest.update(name.encode())
         digest.update("\n".join(lines).encode())
@@ -406,9 +516,9 @@ def model_for(cache_dir: Path | None) -> Model | None:
 
     def trained() -> Model | None:
         rows = list(training_rows())
-        return train(rows) if rows else None
+        return train(rows, piece_sentences()) if rows else None
 
-    return cached(path, "boundary-*.json", Model.load, trained)
+    return cached(path, "boundary-*", Model.load, trained)
 
 
-__all__ = ["Model", "Span", "model_for", "told", "train", "training_rows"]
+__all__ = ["Model", "Span", "model_for", "piece_sentences", "told", "train", "training_rows"]

@@ -32,7 +32,7 @@ from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from voiceglimmer.dialog.robust import Model
+    from voiceglimmer.dialog.robust import Model, Prediction
 
 #: The robust stage acts on its own above this confidence...
 CONFIDENT = 0.55
@@ -43,6 +43,9 @@ ASK = 0.40
 #: this many times as likely as the runner-up: with thirty-odd intents, "wanna save
 #: one" can be clearly the saving kind at 0.38.
 ASK_LEADING, LEAD = 0.30, 1.8
+#: A runner-up at least this fraction as likely as the first guess wins when its own
+#: template holds the words and the first guess's slots weren't found for sure.
+RUNNER_UP = 0.5
 #: The plugin whose intents (help, thanks, goodbye, "I can't do that") are answered
 #: without asking first even when the classifier is unsure.
 SMALL_TALK = "small-talk"
@@ -93,7 +96,7 @@ def heard_as_meant(text: str) -> str:
 
 #: Glimmers as people tell them, put together from the boundary pieces, that the robust
 #: stage learns as the saving intent's sentences (its templates alone say "glimmer").
-TOLD = 600
+TOLD = 100
 
 
 class Pipeline:
@@ -115,10 +118,16 @@ class Pipeline:
         """The classifier, loaded (or trained) the first time a sentence needs it."""
         if not self._loaded:
             saver = self.saver()
-            told = [(t, saver.label) for t in boundary.told(TOLD)] if saver is not None else []
-            self._model = robust.model_for(self.registry, self.cache_dir, told)
+            key = f"told-{TOLD}-{saver.label}-{boundary.cache_key()}" if saver else ""
+            self._model = robust.model_for(self.registry, self.cache_dir, self.told, key)
             self._loaded = True
         return self._model
+
+    def told(self) -> list[tuple[str, str]]:
+        """Glimmers as people tell them, as the saving intent's sentences for the
+        classifier (its templates alone say "glimmer")."""
+        saver = self.saver()
+        return [(t, saver.label) for t in boundary.told(TOLD)] if saver is not None else []
 
     @property
     def boundary(self) -> boundary.Model | None:
@@ -177,8 +186,11 @@ class Pipeline:
         meant = heard_as_meant(_unwrapped(text) or text)
         prediction = model.predict(meant)
         intent = self.registry.intent(prediction.label)
-        confident = intent is not None and prediction.confidence >= CONFIDENT
         found = self._slots(intent, text, meant) if intent is not None else None
+        runner_up = self._runner_up(prediction, text, meant, found)
+        if runner_up is not None:
+            return runner_up
+        confident = intent is not None and prediction.confidence >= CONFIDENT
         if confident and found is not None and found[1]:
             return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
         saver = self.saver()
@@ -192,10 +204,17 @@ class Pipeline:
             # thanks, goodbye, help and "I can't do that", harmless to just answer
             stage = "robust" if intent.plugin == SMALL_TALK else "clarify"
             return Understood(intent, found[0], stage, round(prediction.confidence, 3))
-        # Unsure: a statement that sounds like a moment is offered for saving.
+        if intent is not None and intent is not saver and confident:
+            # a request the classifier is sure of, said without what it needs ("stop
+            # asking me the one-to-five question. The numbers are too imprecise"): say
+            # how to ask for it, never offer the words as a glimmer
+            return Understood(intent, {}, "clarify", round(prediction.confidence, 3))
+        # Unsure: a statement that sounds like a moment is offered for saving, unless
+        # another request is the likelier reading ("I'd love to savor the one about ...")
+        elsewhere = intent is not saver and prediction.confidence >= ASK_LEADING
         if saver is not None and (
             (intent is saver and _worth_asking(prediction) and found is not None)
-            or _sounds_like_a_moment(text)
+            or (_sounds_like_a_moment(text) and not elsewhere)
         ):
             glimmer = slots.find_glimmer(text, self.boundary)
             if glimmer.words and not_a_moment(glimmer.words):
@@ -207,6 +226,32 @@ class Pipeline:
                 return Understood(saver, {GLIMMER_SLOT: glimmer.words}, stage,
                                   round(prediction.confidence, 3))  # fmt: skip
         return None  # the fallback: one clear thing to try beats a wild guess
+
+    def _runner_up(
+        self,
+        prediction: Prediction,
+        text: str,
+        meant: str,
+        found: tuple[dict[str, str], bool] | None,
+    ) -> Understood | None:
+        """The classifier's second guess, when it is nearly as likely and one of its own
+        templates holds the words ("Show me glimmers about chai": a search, its topic
+        found by "glimmers about {topic}"), while the first guess's slots were not
+        found for sure. A template match settles a near tie."""
+        if found is not None and found[1]:
+            return None  # the first guess has all it needs: nothing to settle
+        second = self.registry.intent(prediction.second)
+        if (
+            second is None
+            or second is self.saver()
+            or not second.slot_names()
+            or prediction.second_confidence < RUNNER_UP * prediction.confidence
+        ):
+            return None
+        theirs = self._slots(second, text, meant)
+        if theirs is None or not theirs[1] or not theirs[0]:
+            return None
+        return Understood(second, theirs[0], "robust", round(prediction.second_confidence, 3))
 
     def _slots(self, intent: Intent, text: str, meant: str) -> tuple[dict[str, str], bool] | None:
         """The intent's slots in ``text``, and whether they were found with confidence.
@@ -225,7 +270,7 @@ class Pipeline:
             return {GLIMMER_SLOT: glimmer.words}, glimmer.certain
         for candidate in _trimmings(meant):
             match = self.registry.match_intent(intent, candidate)
-            if match is not None:
+            if match is not None and not any(_says_nothing(v) for v in match.slots.values()):
                 return match.slots, True
         optional = intent.optional_slots()
         if names <= optional:
@@ -312,6 +357,29 @@ _NO_MOMENT = frozenset(
         "uh",
         "er",
         "well",
+        # politeness and banter around it: "for ya", "if that's okay", "you copy?"
+        "ya",
+        "yer",
+        "y'all",
+        "if",
+        "that's",
+        "thats",
+        "alright",
+        "fine",
+        "mind",
+        "don't",
+        "dont",
+        "will",
+        "after",
+        "another",
+        "new",
+        "entry",
+        "quick",
+        "lemme",
+        "copy",
+        "mate",
+        "love",
+        "dear",
     ]
 )
 
@@ -374,6 +442,37 @@ _EVERYDAY = frozenset(
         "saw",
     ]
 )
+
+
+#: Words that alone fill no slot: "show me glimmers" holds no day in "me".
+_NOTHING = frozenset(
+    [
+        "me",
+        "my",
+        "i",
+        "you",
+        "your",
+        "it",
+        "its",
+        "the",
+        "a",
+        "an",
+        "them",
+        "those",
+        "these",
+        "this",
+        "that",
+        "us",
+        "our",
+        "they",
+        "their",
+    ]
+)
+
+
+def _says_nothing(value: str) -> bool:
+    """Whether a slot's words are only pronouns and articles."""
+    return all(w in _NOTHING for w in re.findall(r"[\w']+", value.lower()))
 
 
 def _worth_asking(prediction: robust.Prediction) -> bool:

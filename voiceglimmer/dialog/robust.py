@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from voiceglimmer.dialog.understanding import Intent, IntentRegistry
 
 #: Bump when the features or the training change, so old caches are retrained.
-VERSION = 1
+VERSION = 2
 #: Sentences sampled per intent from its templates (their examples are always used).
 PER_INTENT = 400
 #: Stand-ins for free-text slots in sampled sentences: varied, everyday words.
@@ -164,7 +164,9 @@ class Model:
             np.savez(f, coef=self.coef, intercept=self.intercept, idf0=self.idfs[0],
                      idf1=self.idfs[1])  # fmt: skip
         os.replace(tmp, path.with_suffix(".npz"))
-        meta = {"labels": self.labels, "vocabularies": self.vocabularies}
+        # each vocabulary as its features in column order: a list reads back faster
+        ordered = [sorted(v, key=v.__getitem__) for v in self.vocabularies]
+        meta = {"labels": self.labels, "vocabularies": ordered}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".robust-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(meta, f)
@@ -181,9 +183,8 @@ class Model:
                 coef, intercept = arrays["coef"], arrays["intercept"]
                 idfs = [arrays["idf0"], arrays["idf1"]]
             labels = [str(x) for x in meta["labels"]]
-            vocabularies = [
-                {str(k): int(v) for k, v in vocab.items()} for vocab in meta["vocabularies"]
-            ]
+            vocabularies = [dict(zip(map(str, vocab), itertools.count(), strict=False))
+                            for vocab in meta["vocabularies"]]  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         if coef.shape != (len(labels), sum(len(v) for v in vocabularies)):
@@ -258,11 +259,12 @@ def training_sentences(
 
 def cache_key(
     registry: IntentRegistry,
-    extra: Sequence[tuple[str, str]],
+    extra: str = "",
     only: Callable[[Intent], bool] | None = None,
 ) -> str:
     """A key that changes whenever what the classifier learns from changes: the
-    templates, slot words and examples of every intent, and the extra sentences."""
+    templates, slot words and examples of every intent, and ``extra``, a key for the
+    sentences added to them."""
     digest = hashlib.sha256(f"v{VERSION}".encode())
     for intent in registry.intents:
         if only is not None and not only(intent):
@@ -274,23 +276,27 @@ def cache_key(
               for k, v in intent.slots.items()}],
             sort_keys=True, default=str,
         ).encode())  # fmt: skip
-    for text, label in extra:
-        digest.update(f"{label}\t{text}\n".encode())
+    digest.update(extra.encode())
     return digest.hexdigest()[:16]
 
 
 def model_for(
-    registry: IntentRegistry, cache_dir: Path | None, extra: Sequence[tuple[str, str]] = ()
+    registry: IntentRegistry,
+    cache_dir: Path | None,
+    extra: Callable[[], Sequence[tuple[str, str]]] | None = None,
+    extra_key: str = "",
 ) -> Model | None:
     """The classifier for these intents: from the cache, or trained now and cached.
 
+    ``extra()`` gives sentences to learn besides the intents' own, and ``extra_key``
+    names them in the cache key: they are only made when the model is trained.
     None when scikit-learn is missing and nothing is cached: the pipeline then
     goes from the templates straight to the clarifying stage.
     """
-    path = (cache_dir / f"robust-{cache_key(registry, extra)}") if cache_dir else None
+    path = (cache_dir / f"robust-{cache_key(registry, extra_key)}") if cache_dir else None
 
     def trained() -> Model | None:
-        samples = training_sentences(registry, extra)
+        samples = training_sentences(registry, extra() if extra is not None else ())
         return train(samples) if samples else None
 
     return cached(path, "robust-*", Model.load, trained)

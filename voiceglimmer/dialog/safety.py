@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,9 @@ def everyday(registry: IntentRegistry | None) -> list[tuple[str, str]]:
     from voiceglimmer.dialog.answers import NO, YES
 
     pairs = [(p, "ordinary") for p in (*YES, *NO)]
+    # answers as people give them, hedged and with a remark ("I think three", "yes, I
+    # think I would"): short, and so easily taken for a short crisis sentence
+    pairs += [(t, "ordinary") for t in answers(ANSWERS, seed=17)]
     # glimmers as people tell them, with their hedges and closings ("I'm not sure it
     # counts", "at the funeral", "nobody cried"): the speech false alarms came from
     pairs += [(t, "ordinary") for t in boundary.told(TOLD, seed=13)]
@@ -87,6 +91,46 @@ def everyday(registry: IntentRegistry | None) -> list[tuple[str, str]]:
         for text, label in sentences:
             pairs.append((text, "distress" if label == DISTRESS_LABEL else "ordinary"))
     return pairs
+
+
+#: Hedged answers and ratings the net learns as ordinary speech.
+ANSWERS = 1200
+_HEDGES = ("", "", "um", "oh", "well", "hmm", "I think", "probably", "maybe", "honestly",
+           "I guess", "ok so", "erm", "I'd say", "right", "ah")  # fmt: skip
+_REMARKS = (
+    "", "", "", "thanks", "thank you", "I would", "I think", "for now", "today", "please",
+    "bit calmer now", "not bad", "if that's ok", "I suppose", "right now", "this evening",
+    "bit tired though", "same as usual", "bit better", "calmer than this morning", "I reckon",
+    "not sure", "honestly", "love", "dear", "mate", "to be fair", "give or take", "I'd say",
+    "lol", "ish", "on a good day", "after the tea", "since the walk", "more or less",
+)  # fmt: skip
+_NUMBERS = ("one", "two", "three", "four", "five")
+
+
+def answers(count: int, seed: int) -> list[str]:
+    """Answers to the assistant's questions, put together at random: a yes or a no, or a
+    calm rating said in words ("like a four", "three only", "a 2"), with a hedge before
+    and a remark after; a third as a recogniser writes them."""
+    from voiceglimmer.dialog.answers import NO, YES
+
+    rng = random.Random(seed)
+    said = []
+    for _ in range(count):
+        if rng.random() < 0.5:
+            n = rng.randrange(5)
+            word = rng.choice((_NUMBERS[n], str(n + 1)))
+            core = rng.choice((word, f"a {word}", f"like a {word}", f"{word} only",
+                               f"about a {word}", f"maybe {word}", f"a solid {word}"))  # fmt: skip
+        else:
+            core = rng.choice((*YES, *NO))
+        parts = [rng.choice(_HEDGES), core, rng.choice(_REMARKS)]
+        text = ", ".join(p for p in parts if p)
+        if rng.random() < 0.2:
+            text += rng.choice(("?", ".", "!", "..."))
+        if rng.random() < 0.33:
+            text = " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+        said.append(text)
+    return said
 
 
 def built_in(intent: Intent) -> bool:
@@ -142,9 +186,10 @@ def _model(cache_dir: Path | None, registry: IntentRegistry | None) -> Model | N
     if not SENTENCES.is_file():
         return None
     raw = SENTENCES.read_bytes()
-    plugins = robust.cache_key(registry, (), only=built_in) if registry is not None else ""
+    plugins = robust.cache_key(registry, only=built_in) if registry is not None else ""
     told = boundary.cache_key()
-    key = hashlib.sha256(f"safety-v{robust.VERSION}{plugins}{told}".encode() + raw).hexdigest()[:16]
+    made = f"{robust.VERSION}-{TOLD}-{ANSWERS}-{plugins}-{told}"
+    key = hashlib.sha256(f"safety-v{made}".encode() + raw).hexdigest()[:16]
     path = cache_dir / f"safety-{key}" if cache_dir else None
     return cached(
         path,

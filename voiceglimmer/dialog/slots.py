@@ -40,7 +40,7 @@ LEAD_INS: tuple[str, ...] = (
     r"(?:\s+(?:i guess|please|today|just now|then))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
     # "the glimmer is: ...", "content: ...", "the following moment: ...", "is this: ..."
     r"\b(?:the glimmer (?:is|was)|content|the following(?: moment)?|(?:is|was) this|"
-    r"the moment i want (?:kept|saved|to keep) is(?: this)?)\s*:\s*",
+    r"the moment i want (?:kept|saved|to keep) is(?: this)?)\s*:(?!\d)\s*",
     # "remember this: ...", "put it down: ...", "keep this wan: ...", "note this. ..."
     rf"\b(?:{_KEEP})\b(?:\s+(?:this|that|it|one|this one|wan|this wan|the following))?"
     r"(?:\s+(?:one|please|fur me|for me))*\s*(?:[:—–]|-+|\.)\s+",
@@ -55,7 +55,7 @@ LEAD_INS: tuple[str, ...] = (
     # "I have a glimmer to note down, please. The roses ..."
     rf"\b(?:{_GLIMMER})\s+to\s+(?:{_KEEP})(?:\s+down)?(?:[\s,]+please)?\s*[.:,]\s+",
     # "I have a glimmer to record and I will state it now: ..."
-    rf"\b(?:{_GLIMMER})\b[^:]{{0,60}}:\s*",
+    rf"\b(?:{_GLIMMER})\b[^:]{{0,60}}:(?!\d)\s*",  # not the colon of "At 07:42"
     # "note down coffee still warm", "remember this warm socks" (at the start, unpunctuated)
     rf"^(?:please |can you |could you |would you )?(?:{_KEEP})(?: down)?"
     r"(?: (?:this|that|it|the following)(?: one| moment)?)?(?: please| for me)?\s+(?!that\b)",
@@ -88,7 +88,9 @@ ANSWER_LEAD_INS: tuple[str, ...] = (
 )
 #: Openings that are not the moment: greetings, apologies, fillers.
 OPENINGS = (
-    r"^(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|morning|evening|"
+    r"^(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|"
+    # "Morning!" greets; "Evening light on the piano" is the moment
+    r"(?:morning|evening)(?=\s*[,.!?…]|\s+(?:all|everyone|there|love|dear)\b)|"
     r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well|right|sorry|please|dear|like|"
     r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|"
     r"i don'?t know if this counts(?: but)?|idk if it counts(?: but)?|it'?s kind of small(?: but)?|"
@@ -260,9 +262,14 @@ def _learned(text: str, lead_in: int | None, model: Model) -> str:
         inner = model.span(text[lead_in:])
         if inner is not None:
             span = replace(inner, start=lead_in + inner.start, end=lead_in + inner.end)
-            if _COLON_BEFORE.search(text[:lead_in]):
-                # "glimmer: ...": what follows the colon is the moment's start
-                span = replace(span, start=lead_in)
+    if (
+        span is not None
+        and lead_in is not None
+        and span.end > lead_in
+        and _COLON_BEFORE.search(text[:lead_in])
+    ):
+        # "glimmer: ...": what follows the colon is the moment's start ("-5 degrees")
+        span = replace(span, start=lead_in)
     if span is None:
         return ""
     start, end = span.start, span.end
