@@ -113,6 +113,15 @@ def test_speech_recogniser_forms_are_read_as_meant() -> None:
     )
 
 
+def test_a_glimmer_heard_with_numbers_in_words_is_kept_in_those_words(
+    assistant: Assistant,
+) -> None:
+    """Numbers become digits only for matching: the journal keeps what was said."""
+    assistant.handle("log a glamour at seven forty two the kettle clicked off as the toast popped")
+    kept = assistant.journal.latest(1)[0].text
+    assert kept == "at seven forty two the kettle clicked off as the toast popped"
+
+
 def test_distress_is_never_an_answer_or_a_glimmer(assistant: Assistant) -> None:
     assert assistant.handle("I have a glimmer").reply.text == "Lovely. What was it?"
     handled = assistant.handle("honestly I'm freaking out, my heart is racing")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,6 +95,32 @@ def heard_as_meant(text: str) -> str:
     return re.sub(r"\b(\d{1,2})(?::(\d\d))? ?([ap]) ?m\b", r"\1\3m", fixed.replace(" a m", " am"))
 
 
+def as_said(value: str, meant: str, said: str) -> str:
+    """``value``, found in ``meant`` (``said`` as meant: digits for number words, near
+    words corrected), in the words of ``said``: the words are lined up, and a run
+    that was rewritten ("seven forty two" -> "7 42") maps whole."""
+    start = meant.find(value)
+    if value in said or start < 0:
+        return value
+    meant_words = [m.span() for m in re.finditer(r"\S+", meant)]
+    said_words = [m.span() for m in re.finditer(r"\S+", said)]
+    first = next(i for i, (_, e) in enumerate(meant_words) if e > start)
+    last = next(i for i, (_, e) in enumerate(meant_words) if e >= start + len(value))
+    lined = SequenceMatcher(
+        a=[meant[a:b].lower() for a, b in meant_words],
+        b=[said[a:b].lower() for a, b in said_words],
+        autojunk=False,
+    )
+    to_said: dict[int, tuple[int, int]] = {}
+    for _, a1, a2, b1, b2 in lined.get_opcodes():
+        for i in range(a1, a2):
+            if b2 > b1:
+                to_said[i] = (b1 + (i - a1), b1 + (i - a1)) if a2 - a1 == b2 - b1 else (b1, b2 - 1)
+    if first not in to_said or last not in to_said:
+        return value
+    return said[said_words[to_said[first][0]][0] : said_words[to_said[last][1]][1]]
+
+
 #: Glimmers as people tell them, put together from the boundary pieces, that the robust
 #: stage learns as the saving intent's sentences (its templates alone say "glimmer").
 TOLD = 100
@@ -154,9 +181,9 @@ class Pipeline:
                     return self._not_a_glimmer(text, saver)
                 values = dict(match.slots)
                 if match.intent is saver and values.get(GLIMMER_SLOT):
-                    values[GLIMMER_SLOT] = slots.refine(
-                        values[GLIMMER_SLOT], candidate, self.boundary
-                    )
+                    refined = slots.refine(values[GLIMMER_SLOT], candidate, self.boundary)
+                    # kept in the words as said: "at seven forty two", not "at 7 42"
+                    values[GLIMMER_SLOT] = as_said(refined, candidate, text)
                 return Understood(match.intent, values, "template", 1.0)
         return None
 
