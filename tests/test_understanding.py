@@ -225,6 +225,9 @@ def test_the_boundary_model_is_cached_as_plain_data(tmp_path) -> None:
     assert again is not None
     said = "morning, put this down please: frost on the car like lace, ta"
     assert again.span(said) == trained.span(said)
+    (pieces,) = tmp_path.glob("boundary-*-pieces.npz")
+    pieces.write_bytes(b"not an archive")
+    assert boundary.Model.load(cached) is None  # its pieces' classifier damaged: retrained
     cached.write_text("{not json", encoding="utf-8")
     assert boundary.Model.load(cached) is None  # damaged: trained again, never trusted
 
