@@ -278,3 +278,24 @@ def test_a_slow_voice_says_its_first_words_alone_and_keeps_every_pause(tmp_path)
     # the first words and the rest of their sentence join with a short gap, no pause
     first_pause = silences(samples, rate, min_seconds=0.3)[0]
     assert first_pause[0] > 1.5  # the whole first sentence and "Well done." come before it
+
+
+def test_a_reply_said_again_is_not_rendered_again(assistant, engine, tmp_path) -> None:
+    """Rendering is most of what speaking costs; the same words sound the same again."""
+    rendered: list[str] = []
+
+    class Counting:
+        rate = engine.rate
+
+        def synthesize(self, text: str, pace: str = "normal"):
+            rendered.append(text)
+            return engine.synthesize(text, pace)
+
+    question = "how many glimmers do I have"
+    rec = Recording(engine=engine).quiet(0.3).say(question).quiet(8).say(question).quiet(8)
+    out = converse(rec, assistant, Counting(), tmp_path, wake=False, rate=None, channels=1)
+    replies = [e.text for e in out.of("reply")]
+    assert len(replies) == 2 and replies[0] == replies[1]
+    spoken = [e.seconds for e in out.of("spoken")]
+    assert len(spoken) == 2 and spoken[0] == spoken[1] > 0
+    assert rendered and len(rendered) == len(set(rendered))  # each piece rendered once

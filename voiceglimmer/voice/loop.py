@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from voiceglimmer.events import (
@@ -98,6 +98,10 @@ class Settings:
     announce_every: float = 30.0
 
 
+#: Rendered speech kept for saying again: about five minutes of it at 16 kHz.
+RENDERED_BYTES = 10 * 2**20
+
+
 @dataclass(frozen=True)
 class Piece:
     """One render of a reply: text, the silence after it, and its pace."""
@@ -139,6 +143,10 @@ class Loop:
     _next_announce: float = field(default=0.0, init=False)
     _ring: deque[AudioChunk] = field(default_factory=deque, init=False)
     _renderer: ThreadPoolExecutor | None = field(default=None, init=False)
+    #: Speech already rendered, by piece and rate (the render thread's alone).
+    _rendered: OrderedDict[tuple[Piece, int], bytes] = field(
+        default_factory=OrderedDict, init=False
+    )
 
     # -- listening -----------------------------------------------------------
 
@@ -298,9 +306,22 @@ class Loop:
                 yield Piece("", segment.pause, segment.pace)
 
     def _render(self, piece: Piece, rate: int) -> bytes:
-        """A piece's speech at ``rate`` (on the render thread)."""
+        """A piece's speech at ``rate`` (on the render thread), rendered once: the
+        assistant says many things again (a script's lines, "Saved", its fallback),
+        and rendering is most of what speaking costs."""
         if not piece.text:
             return b""
+        key = (replace(piece, pause=0.0), rate)  # the silence after it is added later
+        if (kept := self._rendered.get(key)) is not None:
+            self._rendered.move_to_end(key)
+            return kept
+        pcm = self._rendered_now(piece, rate)
+        self._rendered[key] = pcm
+        while sum(map(len, self._rendered.values())) > RENDERED_BYTES and len(self._rendered) > 1:
+            self._rendered.popitem(last=False)
+        return pcm
+
+    def _rendered_now(self, piece: Piece, rate: int) -> bytes:
         speech = self.engine.synthesize(piece.text, piece.pace)
         pcm = speech.pcm
         if piece.lead is not None or piece.tail is not None:
