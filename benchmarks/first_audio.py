@@ -128,7 +128,7 @@ def _loop_run(
             engine=engine,
             emit=emit,
             stop=CutAfterFirstSlice() if cut else None,
-            settings=Settings(wake_phrase=None),
+            settings=Settings(wake_phrase=None, speech_memory_bytes=0),  # first renders
         ).run()
     finally:
         source.close()

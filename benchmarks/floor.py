@@ -334,7 +334,7 @@ def _first_audio_vs_synthesis(ctx: Context, engine_name: str) -> Figure:
             engine=engine,
             emit=emit,
             stop=CutAfterFirstSlice(),  # every reply's first audio, then on to the next line
-            settings=Settings(wake_phrase=None),
+            settings=Settings(wake_phrase=None, speech_memory_bytes=0),  # first renders
         ).run()
     finally:
         source.close()

@@ -96,10 +96,9 @@ class Settings:
     echo_guard_seconds: float = 0.8
     #: How often (stream seconds) to ask plugins for reminders to say.
     announce_every: float = 30.0
-
-
-#: Rendered speech kept for saying again: about five minutes of it at 16 kHz.
-RENDERED_BYTES = 10 * 2**20
+    #: Rendered speech kept for saying again (bytes): about five minutes at 16 kHz.
+    #: 0 renders every piece afresh (the first-audio benchmarks time first renders).
+    speech_memory_bytes: int = 10 * 2**20
 
 
 @dataclass(frozen=True)
@@ -317,7 +316,8 @@ class Loop:
             return kept
         pcm = self._rendered_now(piece, rate)
         self._rendered[key] = pcm
-        while sum(map(len, self._rendered.values())) > RENDERED_BYTES and len(self._rendered) > 1:
+        limit = self.settings.speech_memory_bytes
+        while self._rendered and sum(map(len, self._rendered.values())) > limit:
             self._rendered.popitem(last=False)
         return pcm
 
