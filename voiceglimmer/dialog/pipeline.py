@@ -278,7 +278,9 @@ class Pipeline:
         theirs = self._slots(second, text, meant)
         if theirs is None or not theirs[1] or not theirs[0]:
             return None
-        return Understood(second, theirs[0], "robust", round(prediction.second_confidence, 3))
+        # acted on only as surely as any other guess: below ASK, asked about first
+        stage = "robust" if prediction.second_confidence >= ASK else "clarify"
+        return Understood(second, theirs[0], stage, round(prediction.second_confidence, 3))
 
     def _slots(self, intent: Intent, text: str, meant: str) -> tuple[dict[str, str], bool] | None:
         """The intent's slots in ``text``, and whether they were found with confidence.
