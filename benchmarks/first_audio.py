@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import random
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from benchmarks.context import NOW, Context
@@ -78,14 +80,46 @@ def _assistant(ctx: Context, name: str) -> Any:
     return assistant
 
 
-def _loop_run(
-    ctx: Context, engine_name: str, requests: list[str], gap: float, cut: bool
-) -> Outcome:
-    from voiceglimmer.events import LoopEvent, Said, Spoken
+def run_first_audio_loop(
+    ctx: Context,
+    track: Path,
+    output: Path,
+    assistant: Any,
+    spoken_requests: SpokenRequests,
+    engine: Any,
+    emit: Callable[[Any], None],
+    stop: Any,
+) -> None:
+    """The real loop over ``track`` (Korean model, no wake phrase), every piece rendered
+    afresh so first renders are timed; the assistant's journal is closed after."""
     from voiceglimmer.voice.asr import VoskRecognizer
     from voiceglimmer.voice.loop import Loop, Settings
     from voiceglimmer.voice.mic import open_wav
     from voiceglimmer.voice.speaker import WavSink
+
+    source = open_wav(track)
+    sink = WavSink(output, engine.rate)
+    try:
+        Loop(
+            source=source,
+            sink=sink,
+            assistant=spoken_requests,  # type: ignore[arg-type]
+            recognizer=VoskRecognizer(ctx.korean_model()),
+            engine=engine,
+            emit=emit,
+            stop=stop,
+            settings=Settings(wake_phrase=None, speech_memory_bytes=0),  # first renders
+        ).run()
+    finally:
+        source.close()
+        sink.close()
+        assistant.journal.close()
+
+
+def _loop_run(
+    ctx: Context, engine_name: str, requests: list[str], gap: float, cut: bool
+) -> Outcome:
+    from voiceglimmer.events import LoopEvent, Said, Spoken
     from voiceglimmer.voice.tts import split_sentences
 
     engine = ctx.engine(engine_name)
@@ -117,23 +151,9 @@ def _loop_run(
             first = split_sentences(said[-1])[0] if said and said[-1].strip() else ""
             outcome.by_reply.append((first, event.first_audio))
 
-    source = open_wav(track.path)
-    sink = WavSink(ctx.folder("first-audio") / f"{tag}-out.wav", engine.rate)
-    try:
-        Loop(
-            source=source,
-            sink=sink,
-            assistant=spoken_requests,  # type: ignore[arg-type]
-            recognizer=VoskRecognizer(ctx.korean_model()),
-            engine=engine,
-            emit=emit,
-            stop=CutAfterFirstSlice() if cut else None,
-            settings=Settings(wake_phrase=None, speech_memory_bytes=0),  # first renders
-        ).run()
-    finally:
-        source.close()
-        sink.close()
-        assistant.journal.close()
+    output = ctx.folder("first-audio") / f"{tag}-out.wav"
+    stop = CutAfterFirstSlice() if cut else None
+    run_first_audio_loop(ctx, track.path, output, assistant, spoken_requests, engine, emit, stop)
     outcome.heard = len(seen)
     return outcome
 

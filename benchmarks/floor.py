@@ -292,12 +292,8 @@ REQUESTS = (
 
 
 def _first_audio_vs_synthesis(ctx: Context, engine_name: str) -> Figure:
-    from benchmarks.first_audio import CutAfterFirstSlice, _assistant
+    from benchmarks.first_audio import CutAfterFirstSlice, _assistant, run_first_audio_loop
     from voiceglimmer.events import LoopEvent, Said, Spoken
-    from voiceglimmer.voice.asr import VoskRecognizer
-    from voiceglimmer.voice.loop import Loop, Settings
-    from voiceglimmer.voice.mic import open_wav
-    from voiceglimmer.voice.speaker import WavSink
     from voiceglimmer.voice.tts import split_sentences
 
     engine = ctx.engine(engine_name)
@@ -323,23 +319,11 @@ def _first_audio_vs_synthesis(ctx: Context, engine_name: str) -> Figure:
         if isinstance(event, Spoken) and event.first_audio is not None and said:
             pairs.append((split_sentences(said[-1])[0], event.first_audio))
 
-    source = open_wav(track.path)
-    sink = WavSink(ctx.folder("floor") / f"first-{engine_name}-out.wav", engine.rate)
-    try:
-        Loop(
-            source=source,
-            sink=sink,
-            assistant=spoken_requests,
-            recognizer=VoskRecognizer(ctx.korean_model()),
-            engine=engine,
-            emit=emit,
-            stop=CutAfterFirstSlice(),  # every reply's first audio, then on to the next line
-            settings=Settings(wake_phrase=None, speech_memory_bytes=0),  # first renders
-        ).run()
-    finally:
-        source.close()
-        sink.close()
-        assistant.journal.close()
+    output = ctx.folder("floor") / f"first-{engine_name}-out.wav"
+    # every reply's first audio, then on to the next line
+    run_first_audio_loop(
+        ctx, track.path, output, assistant, spoken_requests, engine, emit, CutAfterFirstSlice()
+    )
     ratios, firsts, renders = [], [], []
     for sentence, first in pairs:
         began = time.perf_counter()

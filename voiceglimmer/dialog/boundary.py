@@ -320,6 +320,11 @@ def spoken(word: str) -> list[str]:
     return [re.sub(r"[^\w']+", " ", low).strip()] if re.search(r"\w", low) else []
 
 
+def heard(text: str) -> str:
+    """``text`` as a recogniser writes it: each token :func:`spoken`."""
+    return " ".join(part for word, _, _ in tokens(text) for part in spoken(word))
+
+
 def _lines(name: str) -> list[str]:
     path = DATA / name
     if not path.is_file():
@@ -407,7 +412,7 @@ def told(count: int, seed: int = 9) -> list[str]:
     for _ in range(count):
         text, _, _ = compose(rng, pieces)
         if rng.random() < 0.5:
-            text = " ".join(part for word, _, _ in tokens(text) for part in spoken(word))
+            text = heard(text)
         said.append(text)
     return said
 
@@ -433,8 +438,7 @@ def piece_sentences(seed: int = 3) -> list[tuple[str, str]]:
     def add(piece: str, kind: str) -> None:
         piece = piece.strip(" ,.;:!?-\u2014\u2013")
         if _PIECE_WORD.search(piece):
-            said = " ".join(part for word, _, _ in tokens(piece) for part in spoken(word))
-            pairs.extend([(piece, kind), (said, kind)])
+            pairs.extend([(piece, kind), (heard(piece), kind)])
 
     for lead in (*pieces["lead_ins"], *pieces["answer_lead_ins"]):
         add(lead, "lead")
