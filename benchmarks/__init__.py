@@ -69,6 +69,9 @@ AREAS: dict[str, tuple[str, ...]] = {
     "understanding": (
         "understanding.accuracy.typed",
         "understanding.accuracy.asr",
+        "understanding.accuracy_either_reading.typed",
+        "understanding.accuracy_either_reading.asr",
+        "understanding.readers_agree",
         "understanding.distress_recall",
         "understanding.latency_median",
         "understanding.latency_p99",

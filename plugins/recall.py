@@ -43,12 +43,14 @@ STOPWORDS = frozenset(
 
 
 def _when(turn: Turn) -> Span | Reply:
-    from voiceglimmer import WhenError, parse_span  # deferred: see the module docstring
+    from voiceglimmer import WhenError, find_span, parse_span  # deferred: see the docstring
 
     try:
         return parse_span(turn.slots["when"], turn.now)
     except WhenError as exc:
-        return Reply.say(str(exc))
+        # the day inside other words: "Sunday please, that was my day off"
+        found = find_span(turn.slots["when"], turn.now)
+        return found if found is not None else Reply.say(str(exc))
 
 
 def _on_day(turn: Turn, glimmer: Glimmer) -> str:
@@ -123,7 +125,9 @@ def _batch_reply(
 def recall_span(turn: Turn) -> Reply:
     span = _when(turn)
     if isinstance(span, Reply):
-        return span
+        # no day in the words ("glimmers from the bakery"): they say what it was about
+        words = [w for w in _words(turn.slots["when"]) if w not in STOPWORDS]
+        return _search(turn, turn.slots["when"]) if words and not _daylike(words) else span
     total = turn.journal.count_between(span.start, span.end)
     if not total:
         return Reply.say(
@@ -160,8 +164,33 @@ def count_glimmers(turn: Turn) -> Reply:
 
 
 def search_glimmers(turn: Turn) -> Reply:
-    topic = turn.slots["topic"].rstrip("?.! ")
-    words = [w for w in topic.lower().split() if w not in STOPWORDS]
+    return _search(turn, turn.slots["topic"])
+
+
+def _words(text: str) -> list[str]:
+    return text.lower().split()
+
+
+#: Words that say a day was meant, though none was understood ("the day after the 31st").
+_DAY_WORDS = frozenset(
+    {"day", "days", "week", "weeks", "weekend", "month", "months", "year", "years", "morning",
+     "afternoon", "evening", "night", "ago", "last", "yesterday", "today", "tonight",
+     "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+     "january", "february", "march", "april", "june", "july", "august", "september",
+     "october", "november", "december", "christmas", "easter", "birthday", "holiday",
+     "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+     "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+     "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth", "twenty", "thirty"}
+)  # fmt: skip
+
+
+def _daylike(words: list[str]) -> bool:
+    return any(w.strip(",.;:!?'") in _DAY_WORDS or w[:1].isdigit() for w in words)
+
+
+def _search(turn: Turn, said: str) -> Reply:
+    topic = said.rstrip("?.! ")
+    words = [w for w in _words(topic) if w not in STOPWORDS]
     total = turn.journal.search_count(words) if words else 0
     if not total:
         return Reply.say(f"I didn't find any glimmers about {reflect(topic)}.", data={"count": 0})

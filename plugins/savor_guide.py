@@ -51,7 +51,6 @@ from voiceglimmer import (
     quote,
     readable,
     reflect,
-    yes_or_no,
 )
 
 if TYPE_CHECKING:
@@ -157,9 +156,17 @@ _SKIP = frozenset(
 _HOMOPHONES = {"for": 4, "to": 2, "too": 2, "won": 1}
 
 
+_NOT_A_NUMBER = re.compile(
+    r"\b(?:(?:the|that|this|a)\s+)?(?:one|1)(?:\s*(?:to|-)\s*|\s+through\s+)(?:five|5)\b|"
+    r"\b(?:this|that|the|which|every|each|no|any|some) one\b"
+)
+
+
 def read_rating(text: str) -> int | None:
-    """1 to 5 from "3", "three", "about a four", "4 out of 5"; None otherwise."""
-    words = re.findall(r"[a-z]+|\d+(?:\.\d+)?", text.lower().replace("’", "'"))
+    """1 to 5 from "3", "three", "about a four", "4 out of 5"; None otherwise (the scale
+    itself and "this one" are no rating: "stop asking me the one to five thing")."""
+    said = _NOT_A_NUMBER.sub(" ", text.lower().replace("’", "'"))
+    words = re.findall(r"[a-z]+|\d+(?:\.\d+)?", said)
     for word in words:
         value = _NUMBERS.get(word)
         if value is None and word[0].isdigit():
@@ -173,9 +180,8 @@ def read_rating(text: str) -> int | None:
     return None
 
 
-def is_skip(text: str) -> bool:
-    words = " ".join(re.findall(r"[a-z']+", text.lower().replace("’", "'")))
-    return words in _SKIP or yes_or_no(text) is False
+def _bare_skip(text: str) -> bool:
+    return " ".join(re.findall(r"[a-z']+", text.lower().replace("’", "'"))) in _SKIP
 
 
 def calm_check_on(turn: Turn) -> bool:
@@ -365,8 +371,9 @@ def calm_figures(journal: Journal, now: datetime, pairs: int) -> Calm:
 
 
 def _not_a_rating(turn: Turn, text: str) -> Reply | None:
-    """A crisis, or a new request instead of an answer: answered as such."""
-    if not is_skip(text) and read_rating(text) is None and turn.can_route(text):
+    """A crisis, or a new request instead of an answer: answered as such ("no" skips
+    the rating; "please stop asking me this" turns the calm check off)."""
+    if not _bare_skip(text) and read_rating(text) is None and turn.can_route(text):
         return turn.route(text)
     return None
 

@@ -33,6 +33,13 @@ def test_the_splits_never_overlap_and_the_test_split_is_kept() -> None:
     assert len({i.persona for i in load()}) >= 10
 
 
+def test_every_glimmer_has_a_second_reading_of_its_own_words() -> None:
+    glimmers = [i for i in load() if i.slots.get("glimmer")]
+    assert glimmers and all(i.second is not None for i in glimmers)
+    # the reader copied words from what was said, never wrote their own
+    assert [i.id for i in glimmers if (i.second or "") not in i.text] == []
+
+
 @pytest.mark.parametrize(
     ("said", "yes", "length"),
     [
@@ -216,10 +223,18 @@ def test_an_answer_to_what_was_it_keeps_the_moment_not_the_chatter(
 
 
 def test_the_boundary_model_is_cached_as_plain_data(tmp_path) -> None:
+    import os
+    import shutil
+    from pathlib import Path
+
     from voiceglimmer.dialog import boundary
 
-    trained = boundary.model_for(tmp_path)
+    # the files the suite trained once (conftest), copied to be damaged here
+    shared = Path(os.environ["VOICEGLIMMER_CACHE"])
+    trained = boundary.model_for(shared)
     assert trained is not None
+    for made in shared.glob(f"boundary-{boundary.cache_key()}*"):
+        shutil.copy(made, tmp_path / made.name)
     (cached,) = (p for p in tmp_path.glob("boundary-*.json") if not p.stem.endswith("-pieces"))
     again = boundary.Model.load(cached)
     assert again is not None
@@ -297,3 +312,132 @@ def test_a_rating_with_listed_distress_words_gets_grounding_first(assistant: Ass
     assistant.handle("yes")
     handled = assistant.handle("two, I'm panicking, I can't breathe")
     assert handled.stage == "distress" and "Noted" not in handled.reply.text
+
+
+def test_a_new_request_while_a_rating_is_awaited_is_that_request(assistant: Assistant) -> None:
+    assistant.handle("turn on the calm check")
+    assistant.handle("glimmer: warm tea")
+    assert "one to five" in assistant.handle("yes").reply.text
+    handled = assistant.handle("quit asking me the one to five thing, just turn it off")
+    assert handled.intent == "calm_check" and "won't ask" in handled.reply.text
+    assistant.handle("glimmer: the kettle singing")
+    assert "one to five" not in assistant.handle("yes").reply.text
+
+
+def test_a_short_answer_then_a_request_is_that_request(assistant: Assistant) -> None:
+    assistant.handle("glimmer: the robin on the fence")
+    handled = assistant.handle("Not right now son. Tell me how many I have in total.")
+    assert handled.intent == "count_glimmers" and "one glimmer" in handled.reply.text
+    assert assistant.awaiting is None
+
+
+@pytest.mark.parametrize(
+    "said", ["ugh nvm cancel cancel", "never mind that now, cancel it",
+             "Sorry, I pressed wrong. Cancel please.", "aw never mind, forget I said anything"],
+)  # fmt: skip
+def test_calling_off_in_many_words_cancels_and_deletes_nothing(
+    assistant: Assistant, said: str
+) -> None:
+    assistant.handle("glimmer: the rain on the roof")
+    assistant.handle("no")
+    assert "Delete" in assistant.handle("undo that").reply.text
+    handled = assistant.handle(said)
+    assert handled.intent == "cancel" and assistant.journal.count() == 1
+    assert assistant.awaiting is None
+
+
+def test_a_day_said_loosely_is_asked_about_in_the_persons_own_words(
+    assistant: Assistant,
+) -> None:
+    from datetime import timedelta
+
+    assistant.journal.add("the robin on the fence", created_at=assistant.clock() - timedelta(1))
+    asked = assistant.handle("what'd i save yesterday arvo")
+    assert asked.stage == "clarify"
+    assert asked.reply.text == "Did you mean: \u201cRead me my glimmers from yesterday arvo\u201d?"
+    read = assistant.handle("yes")
+    assert read.intent == "recall_span" and "the robin on the fence" in read.reply.text
+
+
+def test_a_day_inside_other_words_is_found() -> None:
+    from datetime import UTC, datetime
+
+    from voiceglimmer.dialog.when import find_span
+
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)  # a Tuesday
+    sunday, yesterday = (
+        find_span("Sunday please, that was my day off", now),
+        find_span("what'd i save yesterday arvo", now),
+    )
+    assert sunday is not None and sunday.label == "on Sunday"
+    assert yesterday is not None and yesterday.label == "yesterday"
+    # a word that is more often something else is no day on its own
+    assert find_span("may i hear the one about the sun", now) is None
+    assert find_span("my day off", now) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("random glimmer pls", "random_glimmer"),
+        ("Got me one of them glimmers to put down.", "ask_for_glimmer"),
+        ("I have glimmer today, I want to write it", "ask_for_glimmer"),
+        ("bro stop asking me how calm i am every time", "calm_check"),
+    ],
+)
+def test_requests_in_their_own_words(assistant: Assistant, said: str, intent: str) -> None:
+    handled = assistant.handle(said)
+    assert handled.intent == intent and assistant.journal.count() == 0
+
+
+def test_distress_said_with_a_rating_is_distress_first(assistant: Assistant) -> None:
+    assistant.handle("turn on the calm check")
+    assistant.handle("glimmer: warm tea")
+    assistant.handle("yes")
+    handled = assistant.handle(
+        "Oh, about a two. We lost Edna today and I can't seem to stop shaking."
+    )
+    assert handled.stage == "distress"
+
+
+def test_glimmers_from_a_place_not_a_day_are_searched_for(assistant: Assistant) -> None:
+    assistant.handle("glimmer: warm bread from the bakery on the corner")
+    assistant.handle("no")
+    handled = assistant.handle("read me my glimmers from the bakery")
+    assert "warm bread from the bakery on the corner" in handled.reply.text
+    # a day that can't be, still said to be one
+    assert (
+        "tell which day"
+        in assistant.handle("read me my glimmers from the thirty second").reply.text
+    )
+
+
+def test_a_model_is_read_once_per_process_and_again_once_its_file_changes(tmp_path) -> None:
+    """Several assistants in one process (rooms, a test run) share what was read."""
+    import json as _json
+    from pathlib import Path
+
+    from voiceglimmer.dialog.model_cache import cached
+
+    class Weights:
+        def __init__(self, values: list[float]) -> None:
+            self.values = values
+
+        def save(self, path: Path) -> None:
+            path.write_text(_json.dumps(self.values), encoding="utf-8")
+
+        @classmethod
+        def load(cls, path: Path) -> Weights | None:
+            try:
+                return cls(_json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                return None
+
+    path = tmp_path / "weights-abc.json"
+    trained = cached(path, "weights-*", Weights.load, lambda: Weights([1.0]))
+    first = cached(path, "weights-*", Weights.load, lambda: Weights([2.0]))
+    assert first is not None and first is not trained and first.values == [1.0]
+    assert cached(path, "weights-*", Weights.load, lambda: Weights([2.0])) is first
+    path.write_text("[3.0, 4.0]", encoding="utf-8")  # rewritten: read again
+    again = cached(path, "weights-*", Weights.load, lambda: Weights([2.0]))
+    assert again is not None and again.values == [3.0, 4.0]

@@ -81,6 +81,7 @@ _API: dict[str, str] = {
     "Clock": "voiceglimmer.dialog.when",
     "WhenError": "voiceglimmer.dialog.when",
     "parse_span": "voiceglimmer.dialog.when",
+    "find_span": "voiceglimmer.dialog.when",
     "parse_moment": "voiceglimmer.dialog.when",
     "parse_clock": "voiceglimmer.dialog.when",
     "find_clock": "voiceglimmer.dialog.when",
@@ -148,6 +149,7 @@ if TYPE_CHECKING:
     from voiceglimmer.dialog.when import Span as Span
     from voiceglimmer.dialog.when import WhenError as WhenError
     from voiceglimmer.dialog.when import find_clock as find_clock
+    from voiceglimmer.dialog.when import find_span as find_span
     from voiceglimmer.dialog.when import parse_clock as parse_clock
     from voiceglimmer.dialog.when import parse_moment as parse_moment
     from voiceglimmer.dialog.when import parse_span as parse_span

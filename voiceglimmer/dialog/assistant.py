@@ -113,13 +113,57 @@ def yes_or_no(text: str) -> bool | None:
     return read_answer(text).yes
 
 
+#: Ways of calling something off, and the words said around them ("ugh nvm cancel
+#: cancel", "Sorry, I pressed wrong. Cancel please.", "aw never mind, forget I said anything").
+_CALLING_OFF = re.compile(
+    r"\b(?:never ?mind|nvm|cancel(?: (?:it|that|this|please))?|stop(?: it| that)?|quit|"
+    r"forget (?:it|that|i said anything|i asked|about it)|skip it|leave it|scratch that|"
+    r"ignore (?:that|me))\b"
+)
+_AROUND_CALLING_OFF = re.compile(
+    r"\b(?:ugh|aw+|oh|um+|uh+|er+m*|sorry|please|pls|now|then|ok|okay|actually|just|wait|no|"
+    r"nah|ah|oops|hmm+|so|that|this|all|right|i pressed (?:the )?wrong(?: button| thing)?|"
+    r"my (?:mistake|bad)|wrong button|i didn'?t mean (?:it|that|to)|by mistake|thanks)\b"
+)
+
+
 def is_cancel(text: str) -> bool:
-    return _answer_words(text) in CANCEL_WORDS
+    """Whether ``text`` only calls things off ("cancel", "never mind that now, cancel it")."""
+    words = _answer_words(text)
+    if words in CANCEL_WORDS:
+        return True
+    if len(words.split()) > 10 or not _CALLING_OFF.search(words):
+        return False
+    rest = _AROUND_CALLING_OFF.sub(" ", _CALLING_OFF.sub(" ", words))
+    return not rest.split()
+
+
+#: Where a short answer may end and a request begin: a sentence's end, or a comma
+#: ("Not just now, but could you ...").
+_CLAUSE_END = re.compile(r"[.!?;\u2026]+\s+|,\s*(?:but\s+|and\s+)?|\s+[\u2014\u2013-]+\s+")
+#: The most words an answer before a request has ("Not just now love, I've a pie in").
+ANSWER_WORDS = 8
+
+
+def _after_the_answer(text: str) -> str | None:
+    """The words after a short answer that opens ``text`` ("No. Read me Monday's
+    instead.", "Skip the rest. What's my streak at?", "Not right now son. Tell me how
+    many ..."), or None when it doesn't open with one."""
+    match = _TURNED_DOWN.match(text)
+    if match is not None:
+        return text[match.end() :].strip()
+    for end in _CLAUSE_END.finditer(text):
+        head = text[: end.start()]
+        if len(head.split()) > ANSWER_WORDS:
+            break
+        if read_answer(head).yes is not None or lets_go(head):
+            return text[end.end() :].strip()
+    return None
 
 
 def lets_go(text: str) -> bool:
     """A short answer that drops the question rather than answering it."""
-    return len(text.split()) <= 14 and _LETTING_GO.search(text) is not None
+    return is_cancel(text) or (len(text.split()) <= 14 and _LETTING_GO.search(text) is not None)
 
 
 @dataclass
@@ -195,8 +239,10 @@ class Turn:
         return savoring
 
     def can_route(self, text: str) -> bool:
-        """Whether some loaded plugin understands ``text``."""
-        return self._assistant.registry.match(text) is not None
+        """Whether some loaded plugin understands ``text``: one of its templates holds the
+        words, or the learned stage is sure enough to act on them ("bro stop asking me
+        that every time" while a rating is awaited)."""
+        return self._assistant.understands(text)
 
     def route(self, text: str) -> Reply:
         """Answer ``text`` as if the person had said it: hands over to whichever
@@ -374,6 +420,15 @@ class Assistant:
 
     # -- the turn ------------------------------------------------------------
 
+    def understands(self, text: str) -> bool:
+        """Whether ``text`` is a request some plugin would act on without asking first
+        (a template, or a sure guess of the learned stage that is not a glimmer)."""
+        if self.registry.match(text) is not None:
+            return True
+        guess = self.pipeline.robust(text)
+        saver = self.pipeline.saver()
+        return guess is not None and guess.stage == "robust" and guess.intent is not saver
+
     def handle(self, utterance: Utterance | str) -> Handled:
         if isinstance(utterance, str):
             utterance = Utterance(utterance)
@@ -513,11 +568,8 @@ class Assistant:
         """A request after a short no or a change of mind ("No. Read me Monday's
         instead.", "Actually, could you find the ones about my sister"): understood
         with confidence, it is what the person wants, and the question is dropped."""
-        match = _TURNED_DOWN.match(text)
-        if match is None:
-            return None
-        rest = text[match.end() :].strip()
-        if len(rest.split()) < 3:
+        rest = _after_the_answer(text)
+        if rest is None or len(rest.split()) < 3:
             return None
         found = self.pipeline.template(rest) or self.pipeline.robust(rest)
         if found is None or found.stage == "clarify" or found.confidence < SURE_REQUEST:
@@ -577,8 +629,12 @@ class Assistant:
             question = f"Shall I save \u201c{quote(glimmer)}\u201d as a glimmer?"
             data: dict[str, Any] = {"proposed_glimmer": glimmer}
         else:
-            example = intent.examples[0] if intent.examples else intent.name.replace("_", " ")
-            question = f"Did you mean something like: \u201c{example}\u201d?"
+            meant = self._in_their_words(intent, slots)
+            if meant:
+                question = f"Did you mean: \u201c{meant}\u201d?"
+            else:
+                example = intent.examples[0] if intent.examples else intent.name.replace("_", " ")
+                question = f"Did you mean something like: \u201c{example}\u201d?"
             data = {"proposed_intent": intent.label}
         follow_up = FollowUp(on_answer=answered, name="clarify")
         self._pending = _Pending(follow_up, intent.plugin, intent.name, question)
@@ -591,6 +647,28 @@ class Assistant:
             stage="clarify",
             confidence=understood.confidence,
         )
+
+    def _in_their_words(self, intent: Intent, slots: dict[str, str]) -> str:
+        """One of the intent's examples with the slots found in what the person said
+        ("Any glimmers about tea?" -> "Any glimmers about the forest?"), so the question
+        asks about their request, not a stranger's; "" when no example fits."""
+        if not slots:
+            return ""
+        # an example that ends with what it is about reads best with other words there
+        # ("Read me my glimmers from last week", not "What were yesterday's glimmers?")
+        for example in sorted(intent.examples, key=lambda e: not _ends_with_slot(intent, e)):
+            match = self.registry.match_intent(intent, example)
+            if match is None or set(match.slots) != set(slots):
+                continue
+            said = example
+            for name, value in match.slots.items():
+                found = re.search(rf"(?i)(?<!\w){re.escape(value)}(?!\w)", said)
+                if found is None:
+                    break
+                said = said[: found.start()] + slots[name] + said[found.end() :]
+            else:
+                return said
+        return ""
 
     def _offer_grounding(self, handled: Handled) -> Handled:
         """After an answer that sounded tense: a short grounding, if the person wants it."""
@@ -703,6 +781,13 @@ class Assistant:
             return Reply.say("I'm not sure what you meant, and no plugins are loaded to help.")
         said = "; ".join(f"\u201c{e}\u201d" for e in examples)
         return Reply.say(f"I'm not sure what you meant. You could say: {said}.")
+
+
+def _ends_with_slot(intent: Intent, example: str) -> bool:
+    """Whether one of the intent's templates ends with a slot ("... from {when}") and
+    the example reads like it (its last word is no template word)."""
+    last = re.findall(r"[\w']+", example.lower())[-1:]
+    return bool(last) and last[0] not in intent.request_words()
 
 
 def _nearest_example(intent: Intent, said: str) -> str:

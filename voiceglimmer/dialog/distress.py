@@ -31,6 +31,8 @@ PHRASES: tuple[str, ...] = (
     "drowning|burnt out|burned out|at the end of my rope|losing it|not okay|not ok)",
     "(cannot|can not|could not) (calm down|settle|breathe|catch my breath|stop shaking|"
     "stop crying|cope|think straight|switch off)",
+    "(cannot|can not|could not) (seem to|get myself to|make myself) (calm down|settle|breathe|"
+    "stop shaking|stop crying|stop trembling|stop panicking|cope|think straight|switch off)",
     "(hard|difficult) to breathe",
     "(cannot|can not) breathe (right|properly|good|well)",
     "(heart|hearts|heart is) [so] (racing|pounding|going so fast|going crazy|fluttering|beating "

@@ -20,6 +20,7 @@ Crisis and distress come before all of these (see ``assistant``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
@@ -31,10 +32,15 @@ from voiceglimmer.dialog.answers import is_bare_answer
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from voiceglimmer.dialog.robust import Model, Prediction
 
+#: Found words less likely than this to be a moment, by the boundary's reader of
+#: left-out pieces, are the wrapping of a request to save one, not a glimmer.
+WRAPPING = 0.25
+#: Only this few words are judged whole as wrapping ("one of those glimmers for the book").
+WRAPPING_WORDS = 8
 #: The robust stage acts on its own above this confidence...
 CONFIDENT = 0.55
 #: Between ASK and CONFIDENT the dialog asks before acting ("Shall I save ...?",
@@ -175,7 +181,7 @@ class Pipeline:
             match = self._match(candidate)
             if match is not None:
                 saver = self.saver()
-                if match.intent is saver and not_a_moment(match.slots.get(GLIMMER_SLOT, "")):
+                if match.intent is saver and self.wrapping(match.slots.get(GLIMMER_SLOT, "")):
                     # "I have a glimmer. Ready when you are." names no moment: the
                     # person wants to be asked (or meant something else entirely)
                     return self._not_a_glimmer(text, saver)
@@ -186,6 +192,20 @@ class Pipeline:
                     values[GLIMMER_SLOT] = as_said(refined, candidate, text)
                 return Understood(match.intent, values, "template", 1.0)
         return None
+
+    def wrapping(self, words: str) -> bool:
+        """Whether a would-be glimmer is only the wrapping of a request to save one: words
+        that name no moment ("for you", "hold on"), or that the boundary's reader of
+        left-out pieces hears as a lead-in or closing ("one of those glimmers for the
+        book", "for you now, if you'd be so kind as to take it down")."""
+        if not_a_moment(words):
+            return True
+        model = self.boundary
+        if model is None or model.pieces is None or not 2 <= len(words.split()) <= WRAPPING_WORDS:
+            # longer words hold a moment after their lead-in, if anything; one word
+            # ("sunrise") is a moment unless it is listed above
+            return False
+        return model.pieces.probabilities(words).get("moment", 1.0) < WRAPPING
 
     def _not_a_glimmer(self, text: str, saver: Intent) -> Understood | None:
         guess = self.robust(text)
@@ -244,7 +264,7 @@ class Pipeline:
             or (_sounds_like_a_moment(text) and not elsewhere)
         ):
             glimmer = slots.find_glimmer(text, self.boundary)
-            if glimmer.words and not_a_moment(glimmer.words):
+            if glimmer.words and self.wrapping(glimmer.words):
                 asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
                 if asker is not None:
                     return Understood(asker, {}, "robust", round(prediction.confidence, 3))
@@ -306,11 +326,18 @@ class Pipeline:
             return {}, True
         required = names - optional
         if len(required) == 1:
+            name = next(iter(required))
+            spec = intent.slots.get(name)
+            if spec is not None:
+                # a slot of listed words: one of them said anywhere ("bro stop asking me
+                # that every time" -> stop -> off); sure when only one meaning is said
+                said = _listed(spec, meant)
+                return ({name: said}, True) if said else None
             # "find the ones with coffee in them", "Ony aboot the dug?": the words after
             # the last "about", "with", "mentioning", "from", "on" are the slot
-            value = slots.after_cue(meant)
+            value = slots.after_cue(meant) or _left_over(intent, meant)
             if value:
-                return {next(iter(required)): value}, False
+                return {name: value}, False
         return None
 
 
@@ -409,6 +436,24 @@ _NO_MOMENT = frozenset(
         "mate",
         "love",
         "dear",
+        # the request itself: "I want to write it", "to put down", "for the book"
+        "want",
+        "wanna",
+        "gonna",
+        "would",
+        "could",
+        "can",
+        "may",
+        "like",
+        "write",
+        "keep",
+        "put",
+        "down",
+        "book",
+        "about",
+        "of",
+        "those",
+        "them",
     ]
 )
 
@@ -497,6 +542,60 @@ _NOTHING = frozenset(
         "their",
     ]
 )
+
+
+def _listed(spec: Sequence[str] | Mapping[str, str], text: str) -> str | None:
+    """The one value of a slot list whose words ``text`` holds (the longest words win,
+    so "switch off" is "off" though "switch" is listed too), or None for none or two."""
+    pairs = spec.items() if isinstance(spec, Mapping) else ((v, v) for v in spec)
+    low = f" {_words(text)} "
+    found: dict[str, str] = {}
+    for said, value in sorted(pairs, key=lambda p: -len(p[0])):
+        words = _words(said)
+        if words and f" {words} " in low:
+            found[value] = words
+            low = low.replace(f" {words} ", " | ")
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _left_over(intent: Intent, text: str) -> str:
+    """``text`` without the words the intent asks with at its front and back: "Read me
+    Sunday please, that was my day off" -> "Sunday please, that was my day off"."""
+    asks = intent.request_words() | _POLITE
+
+    def asking(word: str) -> bool:
+        bare = _bare(word)  # "what'd I save" asks as "what did I save" does
+        return bare in asks or re.sub(r"'(?:d|s|ll|re|ve)$", "", bare) in asks
+
+    words = text.split()
+    while words and asking(words[0]):
+        words.pop(0)
+    while words and asking(words[-1]):
+        words.pop()
+    # what it is about comes first; a remark after it is not ("Sunday please, that was
+    # my day off" -> "Sunday")
+    said = re.split(r"(?<=\w)[,.;!?]\s", " ".join(words), maxsplit=1)[0]
+    words = said.split()
+    while words and asking(words[-1]):
+        words.pop()
+    said = " ".join(words).strip(" ,.;:?!")
+    return "" if _says_nothing(said) or not re.search(r"\w", said) else said
+
+
+#: Politeness and filler around a request, never what it is about.
+_POLITE = frozenset(
+    {"please", "pls", "plz", "could", "can", "would", "you", "u", "kindly", "just", "now",
+     "ok", "okay", "so", "um", "uh", "hey", "again", "instead", "then", "thanks", "mate",
+     "dear", "love", "lol", "haha"}
+)  # fmt: skip
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[^a-z']", "", word.lower())
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower()))
 
 
 def _says_nothing(value: str) -> bool:

@@ -144,7 +144,10 @@ class Model:
         import numpy as np
 
         probabilities = self._scores(text)
-        first, second = np.argsort(probabilities)[::-1][:2]
+        ranked = np.argsort(probabilities)[::-1]
+        if len(ranked) < 2:  # one intent loaded (a plugin's own tests): nothing to weigh
+            return Prediction(self.labels[0], 1.0, "", 0.0)
+        first, second = ranked[:2]
         return Prediction(
             self.labels[int(first)],
             float(probabilities[first]),

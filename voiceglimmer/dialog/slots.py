@@ -94,7 +94,9 @@ OPENINGS = (
     r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well|right|sorry|please|dear|like|"
     r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|"
     r"i don'?t know if this counts(?: but)?|idk if it counts(?: but)?|it'?s kind of small(?: but)?|"
-    r"it'?s kinda dumb(?: but)?|ok its kinda dumb(?: but)?|random(?: but)?|"
+    r"it'?s kinda dumb(?: but)?|ok its kinda dumb(?: but)?|"
+    # "random but the pigeons ...", "ok so random, ..."; "random glimmer pls" asks for one
+    r"random but|random(?=\s*[,.!…])|"
     r"(?:so )?it'?s kind of a long story but the short version is(?: that)?)\b[\s,.!?…]*)+"
 )
 #: Closing sentences about the saving, not the moment (whole sentences, short).
@@ -197,7 +199,8 @@ def _opening(text: str) -> str:
 
 
 _CUES = re.compile(
-    r"\b(?:about|aboot|with|mentioning|mention|mentions|mentioned|involving|from|on|of|for)\s+",
+    r"\b(?:about|aboot|with|mentioning|mention|mentions|mentioned|involving|from|on|of|for|"
+    r"regarding|concerning|featuring|related to|re:?)\s+",
     re.IGNORECASE,
 )
 _CUE_TAIL = re.compile(

@@ -136,6 +136,12 @@ class Intent:
         expanded = [self._expanded(t) for t in self.templates]
         return {n for n in self.slot_names() if any(f"{{{n}}}" not in t for t in expanded)}
 
+    def request_words(self) -> frozenset[str]:
+        """The words the intent's templates ask with (not their slots): what is left of
+        a request without them is what it is about ("read me" + "Sunday please")."""
+        text = " ".join(_SLOT.sub(" ", self._expanded(t)) for t in self.templates)
+        return frozenset(re.findall(r"[a-z']+", text.lower()))
+
     def _expanded(self, template: str, depth: int = 0) -> str:
         """A template with its ``<rule>`` references written out (textually, for slots)."""
         if depth > 8 or "<" not in template:

@@ -32,6 +32,7 @@ __all__ = [
     "Span",
     "WhenError",
     "find_clock",
+    "find_span",
     "parse_clock",
     "parse_moment",
     "parse_span",
@@ -558,6 +559,42 @@ def parse_span(phrase: str, now: datetime) -> Span:
         raise
     except (ValueError, OverflowError):  # absurd numbers, e.g. "99999 days ago"
         raise _day_error(phrase, "That's further back than I can count.") from None
+
+
+#: The most words a day phrase found inside other words may have ("the first of May last year").
+_FOUND_WORDS = 7
+
+
+def find_span(text: str, now: datetime) -> Span | None:
+    """The day phrase inside ``text`` ("Sunday please, that was my day off" -> Sunday,
+    "what'd I save yesterday arvo" -> yesterday): the longest run of words that reads as
+    one, the earliest of equals; None when no run does."""
+    words = text.split()
+    for size in range(min(_FOUND_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start : start + size]
+            ends = {_bare(run[0]), _bare(run[-1])}
+            if ends & _NOT_AN_END or (size == 1 and (_bare(run[0]) in _NOT_ALONE
+                                                     or _bare(run[0]).isdigit())):  # fmt: skip
+                continue
+            try:
+                return parse_span(" ".join(run), now)
+            except (WhenError, ValueError):
+                continue
+    return None
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[^a-z0-9']", "", word.lower())
+
+
+#: Words a day phrase found in other words doesn't start or end with ("the one" is no
+#: day, "I" no date), and words that alone are more often something else ("may I",
+#: "the sun", "march", "one", "two").
+_NOT_AN_END = frozenset({"i", "a", "an", "the", "my", "me", "what", "of", "and", "to", "it"})
+_NOT_ALONE = frozenset(
+    {"may", "march", "sun", "sat", "wed", "mar", "second", "first", "third", *_UNITS, *_TEENS}
+)
 
 
 # --------------------------------------------------------------------------------------------
