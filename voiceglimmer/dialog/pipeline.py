@@ -545,8 +545,9 @@ _NOTHING = frozenset(
 
 
 def _listed(spec: Sequence[str] | Mapping[str, str], text: str) -> str | None:
-    """The one value of a slot list whose words ``text`` holds (the longest words win,
-    so "switch off" is "off" though "switch" is listed too), or None for none or two."""
+    """The one value of a slot list whose words ``text`` holds ("stop asking me that"
+    -> "stop" -> off; the longest listed words are looked for first), or None when
+    none is said or two values are ("turn it on, no, off")."""
     pairs = spec.items() if isinstance(spec, Mapping) else ((v, v) for v in spec)
     low = f" {_words(text)} "
     found: dict[str, str] = {}
@@ -559,8 +560,9 @@ def _listed(spec: Sequence[str] | Mapping[str, str], text: str) -> str | None:
 
 
 def _left_over(intent: Intent, text: str) -> str:
-    """``text`` without the words the intent asks with at its front and back: "Read me
-    Sunday please, that was my day off" -> "Sunday please, that was my day off"."""
+    """What a request is about: ``text`` without the words the intent asks with at its
+    front and back, up to the first remark ("Read me Sunday please, that was my day
+    off" -> "Sunday")."""
     asks = intent.request_words() | _POLITE
 
     def asking(word: str) -> bool:
