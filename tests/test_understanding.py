@@ -441,3 +441,17 @@ def test_a_model_is_read_once_per_process_and_again_once_its_file_changes(tmp_pa
     path.write_text("[3.0, 4.0]", encoding="utf-8")  # rewritten: read again
     again = cached(path, "weights-*", Weights.load, lambda: Weights([2.0]))
     assert again is not None and again.values == [3.0, 4.0]
+
+
+def test_a_greeting_wrapped_request_to_save_a_glimmer_saves_it(assistant: Assistant) -> None:
+    handled = assistant.handle(
+        "Good morning. I should like to record a glimmer, if I may: the frost on the window"
+    )
+    assert handled.intent == "log_glimmer"
+    assert assistant.journal.latest(1)[0].text == "the frost on the window"
+
+
+@pytest.mark.parametrize("said", ["um hi", "Good evening to you. God bless."])
+def test_a_greeting_with_fillers_is_a_greeting(assistant: Assistant, said: str) -> None:
+    handled = assistant.handle(said)
+    assert handled.intent == "greeting" and "didn't catch" not in handled.reply.text

@@ -471,8 +471,9 @@ class Assistant:
                 "Could you say it in a few sentences?"
             ), intent="too_long")  # fmt: skip
         text = clean_utterance(utterance.text)
-        if not text and self.pipeline.template(" ".join(utterance.text.split())):
-            text = " ".join(utterance.text.split())  # "hi", "okay": filler before a request
+        said = " ".join(utterance.text.split())
+        if not text and (self.pipeline.template(said) or self.pipeline.robust(said)):
+            text = said  # "hi", "okay", "um hi": fillers, but said to be understood
         if not text:
             return Handled(utterance, Reply.say(
                 "I didn't catch any words. Try saying, for example: "

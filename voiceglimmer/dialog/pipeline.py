@@ -232,11 +232,20 @@ class Pipeline:
             return None
         meant = heard_as_meant(_unwrapped(text) or text)
         prediction = model.predict(meant)
+        whole = heard_as_meant(text)
+        if whole != meant:
+            # the greeting in front may be all there is: "Good evening to you. God bless."
+            greeted = model.predict(whole)
+            if greeted.confidence > prediction.confidence:
+                meant, prediction = whole, greeted
         intent = self.registry.intent(prediction.label)
         found = self._slots(intent, text, meant) if intent is not None else None
         runner_up = self._runner_up(prediction, text, meant, found)
         if runner_up is not None:
             return runner_up
+        told = self._told_after_asking(intent, prediction, text)
+        if told is not None:
+            return told
         confident = intent is not None and prediction.confidence >= CONFIDENT
         if confident and found is not None and found[1]:
             return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
@@ -273,6 +282,23 @@ class Pipeline:
                 return Understood(saver, {GLIMMER_SLOT: glimmer.words}, stage,
                                   round(prediction.confidence, 3))  # fmt: skip
         return None  # the fallback: one clear thing to try beats a wild guess
+
+    def _told_after_asking(
+        self, intent: Intent | None, prediction: Prediction, text: str
+    ) -> Understood | None:
+        """A request to be asked for a glimmer that goes on to tell it, after a lead-in
+        the rules are sure of ("I should like to record a glimmer, if I may: the frost
+        on the window"): the moment is saved, not asked for."""
+        saver = self.saver()
+        if saver is None or intent is None or prediction.confidence < ASK_LEADING:
+            return None
+        if intent is not self.registry.intent(f"{saver.plugin}/ask_for_glimmer"):
+            return None
+        glimmer = slots.find_glimmer(text, self.boundary)
+        if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words):
+            return None
+        return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "robust",
+                          round(prediction.confidence, 3))  # fmt: skip
 
     def _runner_up(
         self,
