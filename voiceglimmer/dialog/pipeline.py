@@ -286,9 +286,9 @@ class Pipeline:
     def _told_after_asking(
         self, intent: Intent | None, prediction: Prediction, text: str
     ) -> Understood | None:
-        """A request to be asked for a glimmer that goes on to tell it, after a lead-in
-        the rules are sure of ("I should like to record a glimmer, if I may: the frost
-        on the window"): the moment is saved, not asked for."""
+        """A request to be asked for a glimmer that goes on to tell it, after a colon or
+        dash the rules are sure of ("I should like to record a glimmer, if I may: the
+        frost on the window"): the moment is saved, not asked for."""
         saver = self.saver()
         if saver is None or intent is None or prediction.confidence < ASK_LEADING:
             return None
@@ -296,6 +296,10 @@ class Pipeline:
             return None
         glimmer = slots.find_glimmer(text, self.boundary)
         if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words):
+            return None
+        # told after a colon or dash; "May I add a glimmer to my collection?" tells nothing
+        before = text[: text.find(glimmer.words)].rstrip()
+        if glimmer.words not in text or not before.endswith((":", "-", "\u2014", "\u2013")):
             return None
         return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "robust",
                           round(prediction.confidence, 3))  # fmt: skip
