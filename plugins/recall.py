@@ -126,8 +126,11 @@ def recall_span(turn: Turn) -> Reply:
     span = _when(turn)
     if isinstance(span, Reply):
         # no day in the words ("glimmers from the bakery"): they say what it was about
-        words = [w for w in _words(turn.slots["when"]) if w not in STOPWORDS]
-        return _search(turn, turn.slots["when"]) if words and not _daylike(words) else span
+        from voiceglimmer import speaks_of_time  # deferred: see the module docstring
+
+        said = turn.slots["when"]
+        words = [w for w in _words(said) if w not in STOPWORDS]
+        return _search(turn, said) if words and not speaks_of_time(said) else span
     total = turn.journal.count_between(span.start, span.end)
     if not total:
         return Reply.say(
@@ -169,23 +172,6 @@ def search_glimmers(turn: Turn) -> Reply:
 
 def _words(text: str) -> list[str]:
     return text.lower().split()
-
-
-#: Words that say a day was meant, though none was understood ("the day after the 31st").
-_DAY_WORDS = frozenset(
-    {"day", "days", "week", "weeks", "weekend", "month", "months", "year", "years", "morning",
-     "afternoon", "evening", "night", "ago", "last", "yesterday", "today", "tonight",
-     "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-     "january", "february", "march", "april", "june", "july", "august", "september",
-     "october", "november", "december", "christmas", "easter", "birthday", "holiday",
-     "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-     "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
-     "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth", "twenty", "thirty"}
-)  # fmt: skip
-
-
-def _daylike(words: list[str]) -> bool:
-    return any(w.strip(",.;:!?'") in _DAY_WORDS or w[:1].isdigit() for w in words)
 
 
 def _search(turn: Turn, said: str) -> Reply:

@@ -86,6 +86,7 @@ _API: dict[str, str] = {
     "parse_clock": "voiceglimmer.dialog.when",
     "find_clock": "voiceglimmer.dialog.when",
     "say_day": "voiceglimmer.dialog.when",
+    "speaks_of_time": "voiceglimmer.dialog.when",
     # -- wording --------------------------------------------------------------
     "plural": "voiceglimmer.wording",
     "spoken_list": "voiceglimmer.wording",
@@ -154,6 +155,7 @@ if TYPE_CHECKING:
     from voiceglimmer.dialog.when import parse_moment as parse_moment
     from voiceglimmer.dialog.when import parse_span as parse_span
     from voiceglimmer.dialog.when import say_day as say_day
+    from voiceglimmer.dialog.when import speaks_of_time as speaks_of_time
     from voiceglimmer.errors import UsageError as UsageError
     from voiceglimmer.errors import UserError as UserError
     from voiceglimmer.events import FollowUp as FollowUp

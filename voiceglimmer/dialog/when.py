@@ -37,6 +37,7 @@ __all__ = [
     "parse_moment",
     "parse_span",
     "say_day",
+    "speaks_of_time",
 ]
 
 
@@ -595,6 +596,25 @@ _NOT_AN_END = frozenset({"i", "a", "an", "the", "my", "me", "what", "of", "and",
 _NOT_ALONE = frozenset(
     {"may", "march", "sun", "sat", "wed", "mar", "second", "first", "third", *_UNITS, *_TEENS}
 )
+
+
+#: Words that speak of time without being a day the parser can read ("the day after the
+#: 31st", "the week my sister came"), beside the weekday, month and number words above.
+_TIME_WORDS = frozenset(
+    {"day", "days", "week", "weeks", "weekend", "month", "months", "year", "years", "ago",
+     "last", "yesterday", "today", "tonight", "tomorrow", "christmas", "easter", "birthday",
+     "holiday", "morning", "afternoon", "evening", "night"}
+)  # fmt: skip
+_SPEAKS_OF_TIME = frozenset(
+    {*_TIME_WORDS, *(d.lower() for d in _WEEKDAYS), *(m.lower() for m in _MONTHS),
+     *_ORDINALS, *_TENS}
+)  # fmt: skip
+
+
+def speaks_of_time(text: str) -> bool:
+    """Whether ``text`` names a time at all, read or not: a recall "day" that doesn't is
+    more likely a topic ("glimmers from the bakery") than a date said wrong."""
+    return any(_bare(w) in _SPEAKS_OF_TIME or w[:1].isdigit() for w in text.split())
 
 
 # --------------------------------------------------------------------------------------------
