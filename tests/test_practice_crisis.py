@@ -77,6 +77,8 @@ SAID = [
     "i cant do this anymore",
     "thinking of taking all my pills tonight",
     "I'm not safe at home",
+    "been cutting again",
+    "I had the urge to cut last night",
 ]
 
 
@@ -97,6 +99,7 @@ ORDINARY = [
     "my cat hurt her paw but she's fine now",
     "I cut the bread myself this morning",
     "I cut myself a big slice of cake",
+    "cut my finger chopping onions but the soup was lovely",
     "I killed it at work today",
     "the end of the film made me cry happy tears",
     "at the end it all made sense",

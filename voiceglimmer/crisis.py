@@ -163,6 +163,9 @@ PHRASES: tuple[str, ...] = (
     "self harm",
     "self harming",
     "selfharm",
+    "(cut|cutting) again",
+    "urge to (cut|self harm)",
+    "(cut|cutting) my (arms|thighs|legs|skin)",
     # in danger now
     "i am in danger",
     "not safe at home",
