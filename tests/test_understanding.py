@@ -46,6 +46,7 @@ def test_every_glimmer_has_a_second_reading_of_its_own_words() -> None:
         ("Oh yes, that would be lovely, thank you", True, None),
         ("Perhaps a short one, if you don't mind", True, "quick"),
         ("Not just now, thank you dear", False, None),
+        ("Not this evening, thank you.", False, None),
         ("naw, that'll dae", False, None),
         ("um, no, wait, actually yes", True, None),
         ("the long one please", True, "standard"),
@@ -333,7 +334,9 @@ def test_a_short_answer_then_a_request_is_that_request(assistant: Assistant) -> 
 
 @pytest.mark.parametrize(
     "said", ["ugh nvm cancel cancel", "never mind that now, cancel it",
-             "Sorry, I pressed wrong. Cancel please.", "aw never mind, forget I said anything"],
+             "Sorry, I pressed wrong. Cancel please.", "aw never mind, forget I said anything",
+             "wait, cancel, I'll do it later", "Please disregard that.",
+             "Let's not, actually, I've changed my mind about that."],
 )  # fmt: skip
 def test_calling_off_in_many_words_cancels_and_deletes_nothing(
     assistant: Assistant, said: str
@@ -344,6 +347,46 @@ def test_calling_off_in_many_words_cancels_and_deletes_nothing(
     handled = assistant.handle(said)
     assert handled.intent == "cancel" and assistant.journal.count() == 1
     assert assistant.awaiting is None
+
+
+def test_a_no_then_a_likely_request_asks_about_the_request(assistant: Assistant) -> None:
+    """The no already closed the offer: the request after it is asked about, not lost."""
+    assistant.handle("glimmer: the robin on the fence")
+    handled = assistant.handle("Nay. Read us back what I put yesterday.")
+    assert handled.intent == "recall_span" and handled.stage == "clarify"
+    assert "yesterday" in handled.reply.text
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("would you add marmalade to my shopping list", "out_of_scope"),
+        ("Turn the volume up. Louder!", "out_of_scope"),
+        ("Would you be able to call my sister for me?", "out_of_scope"),
+        ("ok gn", "goodbye"),
+        ("Right, I'm off.", "goodbye"),
+        ("show me my glimmers abt football", "search_glimmers"),
+        ("Please read me anything I recorded to do with music.", "search_glimmers"),
+        ("Might I share the last one? My daughter would enjoy it.", "share"),
+    ],
+)
+def test_everyday_requests_in_their_own_words(assistant: Assistant, said: str, intent: str) -> None:
+    assistant.handle("glimmer: a slice of pizza with my brother")
+    assistant.handle("no")
+    assert assistant.handle(said).intent == intent
+    assert assistant.journal.count() == 1
+
+
+def test_a_glimmer_named_as_the_one_about_it_is_the_one_forgotten(assistant: Assistant) -> None:
+    for said in ("glimmer: a slice of pizza with my brother", "no",
+                 "glimmer: captions at the cinema", "no"):  # fmt: skip
+        assistant.handle(said)
+    asked = assistant.handle("delete the pizza one permanently")
+    assert asked.intent == "forget_glimmer" and "pizza" in asked.reply.text
+    assistant.handle("yes")
+    assert [g.text for g in assistant.journal.latest(5)] == ["captions at the cinema"]
+    # "the last one" is no topic: it is the one just saved
+    assert assistant.handle("delete the last one").intent == "undo_last"
 
 
 def test_a_day_said_loosely_is_asked_about_in_the_persons_own_words(
@@ -455,3 +498,27 @@ def test_a_greeting_wrapped_request_to_save_a_glimmer_saves_it(assistant: Assist
 def test_a_greeting_with_fillers_is_a_greeting(assistant: Assistant, said: str) -> None:
     handled = assistant.handle(said)
     assert handled.intent == "greeting" and "didn't catch" not in handled.reply.text
+
+
+def test_every_template_of_an_intent_is_learned_from(assistant: Assistant) -> None:
+    """A template with many optional words doesn't crowd out its intent's others: the
+    hard-moment intent's first template alone says tens of thousands of sentences."""
+    import itertools
+
+    from hassil.sample import sample_sentence
+
+    from voiceglimmer.dialog import robust
+
+    sampled = {t for t, label in robust.training_sentences(assistant.registry)
+               if label == "resourcing/steady"}  # fmt: skip
+    for intent, compiled, lists in assistant.registry.compiled_intents():
+        if intent.label != "resourcing/steady":
+            continue
+        (known,) = compiled.intents.values()
+        templates = [t for data in known.data for t in data.sentences]
+        assert len(templates) > 3
+        for template in templates:
+            said = itertools.islice(
+                sample_sentence(template, {**compiled.slot_lists, **lists},
+                                compiled.expansion_rules), 20000)  # fmt: skip
+            assert sampled & set(said), template.text

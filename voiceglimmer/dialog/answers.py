@@ -47,7 +47,8 @@ NO: tuple[str, ...] = (
     "plenty", "that is sufficient", "sufficient", "im good", "i am good", "im fine",
     "im ok", "all good", "im alright", "yer awright", "youre alright", "not bothered",
     "rather not", "id rather not", "i would rather not", "not for me", "stop", "no more",
-    "thats all", "that is all", "not yet", "nothing", "none",
+    "thats all", "that is all", "not yet", "nothing", "none", "not this evening",
+    "not this morning", "not this afternoon", "not this time", "not at the minute", "no time",
 )  # fmt: skip
 #: Words that take back what came before ("no, wait, actually yes").
 CORRECTIONS: tuple[str, ...] = (

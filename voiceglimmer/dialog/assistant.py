@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from voiceglimmer import crisis
-from voiceglimmer.dialog.answers import is_bare_answer, read_answer
+from voiceglimmer.dialog.answers import Answer, is_bare_answer, read_answer
 from voiceglimmer.dialog.deadline import HandlerTimeout, deadline
-from voiceglimmer.dialog.pipeline import GLIMMER_SLOT, SMALL_TALK, Pipeline, Understood
+from voiceglimmer.dialog.pipeline import ASK, GLIMMER_SLOT, SMALL_TALK, Pipeline, Understood
 from voiceglimmer.dialog.plugin_manager import (
     PLUGIN_FAILURES,
     Plugins,
@@ -75,7 +75,7 @@ MAX_UTTERANCE_CHARS = 200_000
 
 #: A short refusal or change of mind before a new request.
 _TURNED_DOWN = re.compile(
-    r"^\s*(?:no|nope|nah|naw|no thanks|no thank you|not now|not yet|actually|wait|"
+    r"^\s*(?:no|nope|nah|naw|nay|no thanks|no thank you|not now|not yet|actually|wait|"
     r"hang on|before that|oh|um|hmm|instead)(?:[\s,.!;:\u2014\u2013-]+(?:dear|love|then|"
     r"thanks|thank you|actually|wait|no|first|instead))*[\s,.!;:\u2014\u2013-]+",
     re.IGNORECASE,
@@ -118,12 +118,15 @@ def yes_or_no(text: str) -> bool | None:
 _CALLING_OFF = re.compile(
     r"\b(?:never ?mind|nvm|cancel(?: (?:it|that|this|please))?|stop(?: it| that)?|quit|"
     r"forget (?:it|that|i said anything|i asked|about it)|skip it|leave it|scratch that|"
-    r"ignore (?:that|me))\b"
+    r"ignore (?:that|me)|disregard (?:that|it|this|me)|let'?s not|"
+    r"i'?ve changed my mind(?: about (?:that|it|this))?|i changed my mind)\b"
 )
 _AROUND_CALLING_OFF = re.compile(
     r"\b(?:ugh|aw+|oh|um+|uh+|er+m*|sorry|please|pls|now|then|ok|okay|actually|just|wait|no|"
     r"nah|ah|oops|hmm+|so|that|this|all|right|i pressed (?:the )?wrong(?: button| thing)?|"
-    r"my (?:mistake|bad)|wrong button|i didn'?t mean (?:it|that|to)|by mistake|thanks)\b"
+    r"my (?:mistake|bad)|wrong button|by mistake|thanks|not (?:right )?now|"
+    r"i didn'?t mean (?:it|that|to(?: (?:call|wake|ask|talk to|say that to) you)?)|"
+    r"i'?d rather not(?: say)?)\b"
 )
 
 
@@ -532,9 +535,16 @@ class Assistant:
             )
             return replace(handled, stage="answer", confidence=1.0)
         answer = read_answer(text)
-        request = self._request_after_answer(text, pending)
+        if answer.yes and _CALLING_OFF.search(_answer_words(text)):
+            # "wait, cancel, I'll do it later": calling it off in the same breath as
+            # something like a yes is never a yes (a delete is not confirmed by it)
+            return Handled(utterance, Reply.say("Okay, let's leave that there."),
+                           intent="cancel", stage="answer", confidence=1.0)  # fmt: skip
+        request = self._request_after_answer(text, pending, answer)
         if request is not None:
             # "No. Read me Monday's instead.": the answer only turns the offer down
+            if request.stage == "clarify":
+                return self._clarify(utterance, request)
             return self._understood(utterance, request)
         if answer.yes is not None and (understood is None or len(text.split()) <= 12):
             slots = {"answer": "yes" if answer.yes else "no"}
@@ -565,15 +575,26 @@ class Assistant:
             confidence=0.0,
         )
 
-    def _request_after_answer(self, text: str, pending: _Pending) -> Understood | None:
+    def _request_after_answer(
+        self, text: str, pending: _Pending, answer: Answer
+    ) -> Understood | None:
         """A request after a short no or a change of mind ("No. Read me Monday's
         instead.", "Actually, could you find the ones about my sister"): understood
-        with confidence, it is what the person wants, and the question is dropped."""
+        with confidence, it is what the person wants, and the question is dropped.
+        After a no, a likely request is asked about ("Did you mean: ...?") rather
+        than lost: the no already said the question is done with."""
         rest = _after_the_answer(text)
-        if rest is None or len(rest.split()) < 3:
-            return None
+        while rest and (further := _after_the_answer(rest)):
+            rest = further  # "Nah, not now mate. How many ...": answers one after another
+        if rest is None or len(rest.split()) < 3 or read_answer(rest).yes is not None:
+            return None  # "No, thank you. Not this evening. Over.": still the answer
         found = self.pipeline.template(rest) or self.pipeline.robust(rest)
-        if found is None or found.stage == "clarify" or found.confidence < SURE_REQUEST:
+        if found is None:
+            return None
+        turned_down = answer.yes is not True and found.stage == "clarify"
+        if turned_down and (found.confidence < ASK or found.intent is self.pipeline.saver()):
+            return None
+        if not turned_down and (found.stage == "clarify" or found.confidence < SURE_REQUEST):
             return None
         if found.intent.plugin == SMALL_TALK or found.intent.name == pending.intent:
             return None  # "no thank you dear", "no, delete it": still the answer

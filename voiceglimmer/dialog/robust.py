@@ -35,13 +35,16 @@ from voiceglimmer.dialog.model_cache import cached
 
 if TYPE_CHECKING:
     import numpy as np
+    from hassil.intents import Intents, SlotList
 
     from voiceglimmer.dialog.understanding import Intent, IntentRegistry
 
 #: Bump when the features or the training change, so old caches are retrained.
-VERSION = 2
+VERSION = 3
 #: Sentences sampled per intent from its templates (their examples are always used).
 PER_INTENT = 400
+#: The most sentences read from one template before sampling from them.
+TEMPLATE_CAP = 8000
 #: Stand-ins for free-text slots in sampled sentences: varied, everyday words.
 FILLERS = (
     "the warm sun on my face", "tea", "my friend's laugh", "the rain on the roof", "my dog",
@@ -234,30 +237,42 @@ def training_sentences(
 ) -> list[tuple[str, str]]:
     """(sentence, "plugin/intent") pairs: sampled template sentences, free-text slots
     filled with everyday words, and every intent's examples."""
-    from hassil.sample import sample_intents
-
     rng = random.Random(seed)
     samples: list[tuple[str, str]] = []
     for intent, compiled, slot_lists in registry.compiled_intents():
         if only is not None and not only(intent):
             continue
         label = f"{intent.plugin}/{intent.name}"
-        sentences = [
-            text
-            for _, text in itertools.islice(
-                sample_intents(
-                    compiled, slot_lists=slot_lists, exclude_sentences_with_wildcards=False
-                ),
-                20 * PER_INTENT,
-            )
-        ]
-        rng.shuffle(sentences)
-        for text in [*sentences[:PER_INTENT], *intent.examples, *intent.paraphrases]:
+        sentences = _sampled(compiled, slot_lists, rng)
+        for text in [*sentences, *intent.examples, *intent.paraphrases]:
             filled = re.sub(r"\{\w+\}", lambda _: rng.choice(FILLERS), text)
             if filled.strip():
                 samples.append((filled, label))
     samples += list(extra)
     return samples
+
+
+def _sampled(compiled: Intents, slot_lists: dict[str, SlotList], rng: random.Random) -> list[str]:
+    """PER_INTENT sentences drawn from each template in turn: a template with many
+    optional words would otherwise fill the sample alone, and its intent's other
+    phrasings (and the next template a plugin adds) would go unlearned."""
+    from hassil.sample import sample_sentence
+
+    lists = {**compiled.slot_lists, **slot_lists}
+    pools: list[list[str]] = []
+    for known in compiled.intents.values():
+        for data in known.data:
+            rules = {**compiled.expansion_rules, **(data.expansion_rules or {})}
+            for template in data.sentences:
+                pool = list(itertools.islice(sample_sentence(template, lists, rules), TEMPLATE_CAP))
+                rng.shuffle(pool)
+                pools.append(pool)
+    chosen: list[str] = []
+    while len(chosen) < PER_INTENT and any(pools):
+        for pool in pools:
+            if pool and len(chosen) < PER_INTENT:
+                chosen.append(pool.pop())
+    return chosen
 
 
 def cache_key(
