@@ -70,6 +70,8 @@ def test_answers_in_natural_forms(said: str, yes: bool | None, length: str | Non
         ("log a glimmer patient's daughter said thank you", "patient's daughter said thank you"),
         ("glimmer: the frost on the window, thank you dear", "the frost on the window"),
         ("remember this: warm socks lol", "warm socks"),
+        ("save this pls - prof said my essay was good fr", "prof said my essay was good"),
+        ("glimmer: ngl hot shower after gym tbh", "hot shower after gym"),
     ],
 )
 def test_a_glimmer_is_found_in_its_wrapping(said: str, kept: str) -> None:
@@ -368,6 +370,11 @@ def test_a_no_then_a_likely_request_asks_about_the_request(assistant: Assistant)
         ("show me my glimmers abt football", "search_glimmers"),
         ("Please read me anything I recorded to do with music.", "search_glimmers"),
         ("Might I share the last one? My daughter would enjoy it.", "share"),
+        ("Find glimmer about my daughter.", "search_glimmers"),
+        ("Any glimmers re: my daughter's recital?", "search_glimmers"),
+        ("Please, which one did I save last?", "latest_glimmer"),
+        ("Please tell me the number of glimmers since the 1st of April.", "count_glimmers"),
+        ("I wanna savor the one about the pizza with my brother", "savor"),
     ],
 )
 def test_everyday_requests_in_their_own_words(assistant: Assistant, said: str, intent: str) -> None:
@@ -375,6 +382,15 @@ def test_everyday_requests_in_their_own_words(assistant: Assistant, said: str, i
     assistant.handle("no")
     assert assistant.handle(said).intent == intent
     assert assistant.journal.count() == 1
+
+
+def test_a_request_made_instead_of_an_answer_is_that_request(assistant: Assistant) -> None:
+    assistant.handle("I have a glimmer")
+    handled = assistant.handle("Ah, I forget. Just show me my glimmer from yesterday.")
+    assert handled.intent == "recall_span" and assistant.journal.count() == 0
+    assistant.handle("glimmer: the robin on the fence")
+    handled = assistant.handle("Never mind savoring. Share that one. Make the card.")
+    assert handled.intent == "share" and assistant.awaiting is None
 
 
 def test_a_glimmer_named_as_the_one_about_it_is_the_one_forgotten(assistant: Assistant) -> None:

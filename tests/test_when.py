@@ -297,6 +297,16 @@ def test_day_of_month_skips_months_that_lack_it() -> None:
         ("last year", d(1, 1, 2025), d(1, 1), "last year", "year"),
         ("in 2024", d(1, 1, 2024), d(1, 1, 2025), "in 2024", "year"),
         ("two years ago", d(1, 1, 2024), d(1, 1, 2025), "in 2024", "year"),
+        ("since Monday", d(11, 23), d(11, 25), "since yesterday", "range"),
+        ("since last Friday", d(11, 20), d(11, 25), "since Friday", "range"),
+        ("ever since last week", d(11, 16), d(11, 25), "since last week", "range"),
+        (
+            "since the 1st of November",
+            d(11, 1),
+            d(11, 25),
+            "since Sunday the 1st of November",
+            "range",
+        ),
     ],
 )
 def test_multi_day_spans(phrase: str, start: date, end: date, label: str, kind: str) -> None:

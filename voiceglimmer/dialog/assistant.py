@@ -525,11 +525,29 @@ class Assistant:
         """The pending question's answer, or None when the words are a new request."""
         follow_up = pending.follow_up
         if lets_go(text):
+            # "Never mind savoring. Share that one.": dropped for a request made sure
+            request = self._request_after_answer(text, pending, Answer(False))
+            if request is not None and request.stage != "clarify":
+                return self._understood(utterance, request)
             return Handled(utterance, Reply.say("Okay, let's leave that there."),
                            intent="cancel", stage="answer", confidence=1.0)  # fmt: skip
         if follow_up.kind == "text":
             if understood is not None:
                 return None  # an exact request ("help", "what were yesterday's glimmers")
+            # where the words would be saved as a glimmer, a sure request is not one
+            saver = self.pipeline.saver()
+            asks_for_a_glimmer = saver is not None and pending.plugin == saver.plugin
+            guess = self.pipeline.robust(text) if asks_for_a_glimmer else None
+            if (
+                guess is not None
+                and guess.stage == "robust"
+                and guess.confidence >= SURE_REQUEST
+                and guess.intent.label not in (f"{pending.plugin}/{pending.intent}",
+                                               DISTRESS_INTENT)
+                and (guess.intent.plugin != SMALL_TALK or guess.intent.name == "help")
+                and guess.intent is not saver
+            ):  # fmt: skip
+                return None  # a sure request ("Ah, I forget. Just show me yesterday's")
             handled = self._run(
                 follow_up.on_answer, utterance, pending.plugin, pending.intent, {"answer": text}
             )
@@ -598,6 +616,8 @@ class Assistant:
             return None
         if found.intent.plugin == SMALL_TALK or found.intent.name == pending.intent:
             return None  # "no thank you dear", "no, delete it": still the answer
+        if found.intent.label == DISTRESS_INTENT and found.stage != "template":
+            return None  # "Long one, I'm on my ten": the safety check hears hard moments
         return found
 
     def _clarify(self, utterance: Utterance, understood: Understood) -> Handled:

@@ -56,6 +56,8 @@ RUNNER_UP = 0.5
 #: The plugin whose intents (help, thanks, goodbye, "I can't do that") are answered
 #: without asking first even when the classifier is unsure.
 SMALL_TALK = "small-talk"
+#: Small talk guessed without confidence is answered only in this few words.
+SMALL_TALK_WORDS = 8
 #: The free-text slot that holds a glimmer's words (the log plugin's convention,
 #: and any plugin's that saves a glimmer from free text).
 GLIMMER_SLOT = "glimmer"
@@ -250,11 +252,21 @@ class Pipeline:
         if confident and found is not None and found[1]:
             return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
         saver = self.saver()
+        # an unsure guess of thanks or a greeting in a long sentence ("Evening! One for the
+        # book if you would. The kettle ..., cheers love") is only its wrapping
+        chatter = (
+            intent is not None
+            and intent.plugin == SMALL_TALK
+            and intent.name != "help"  # "Could you tell me, please, what you are able to do? ..."
+            and not confident
+            and len(text.split()) > SMALL_TALK_WORDS
+        )
         if (
             intent is not None
             and intent is not saver
             and found is not None
             and _worth_asking(prediction)
+            and not chatter
         ):
             # another request, its slot unsure ("ones with my sister"): ask, or for
             # thanks, goodbye, help and "I can't do that", harmless to just answer
@@ -267,9 +279,11 @@ class Pipeline:
             return Understood(intent, {}, "clarify", round(prediction.confidence, 3))
         # Unsure: a statement that sounds like a moment is offered for saving, unless
         # another request is the likelier reading ("I'd love to savor the one about ...")
-        elsewhere = intent is not saver and prediction.confidence >= ASK_LEADING
+        elsewhere = intent is not saver and prediction.confidence >= ASK_LEADING and not chatter
         if saver is not None and (
-            (intent is saver and _worth_asking(prediction) and found is not None)
+            # the likeliest reading is a save: asked about when unsure, or when a
+            # lead-in said where the moment starts ("noting one. the blanket's weight")
+            (intent is saver and found is not None and (_worth_asking(prediction) or found[1]))
             or (_sounds_like_a_moment(text) and not elsewhere)
         ):
             glimmer = slots.find_glimmer(text, self.boundary)

@@ -50,6 +50,9 @@ LEAD_INS: tuple[str, ...] = (
     # "please record as a glimmer that ...", "put down that ...", "remember for me, dear, that"
     rf"(?<!a )(?<!the )(?<!sticky )(?<!my )\b(?:{_KEEP})\b"
     rf"(?:[\s,]+(?:as a (?:{_GLIMMER})|for me|please|dear))*[\s,]+that\s+",
+    # "noting one. the blanket's weight", "logging this one: ..." (said as it's done)
+    r"^(?:noting|logging|saving|adding|recording|jotting down) (?:one|this(?: one)?|another)"
+    r"\s*(?:[.:,—–]|-+)\s+",
     # "new glimmer my bestie ...", "add glimmer the song ..."
     rf"\b(?:new|another|add|save|log|record)\s+(?:a\s+)?(?:{_GLIMMER})\s+(?!to\b|for\b|please)",
     # "I have a glimmer to note down, please. The roses ..."
@@ -91,8 +94,8 @@ OPENINGS = (
     r"^(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|"
     # "Morning!" greets; "Evening light on the piano" is the moment
     r"(?:morning|evening)(?=\s*[,.!?…]|\s+(?:all|everyone|there|love|dear)\b)|"
-    r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well|right|sorry|please|dear|like|"
-    r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|"
+    r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well|right|sorry|please|pls|plz|dear|like|"
+    r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|ngl|tbh|yo|basically|"
     r"i don'?t know if this counts(?: but)?|idk if it counts(?: but)?|it'?s kind of small(?: but)?|"
     r"it'?s kinda dumb(?: but)?|ok its kinda dumb(?: but)?|"
     # "random but the pigeons ...", "ok so random, ..."; "random glimmer pls" asks for one
@@ -131,6 +134,7 @@ CLOSING_CLAUSES = (
 CLOSING_WORDS = (
     r"(?:[\s,.;!]+(?:thank you|thanks|ta|cheers)(?: (?:so much|dear|love|pet|hen))?|"
     r"[\s,.;!]+(?:dear|love|pet|hen|sorry)|[\s,.;!]+(?:lol|lmao|haha|ha ha|honestly|bless him|"
+    r"tbh|fr(?: fr)?|ngl|no cap|istg|"
     r"bless her|if that's (?:ok|okay|alright)|if you don't mind|please)|"
     r"\s*🥺?\s*(?:save|keep) (?:that|this|it)(?: one| maybe)?|"
     r"[\s,.;!]+(?:keep|save) that(?: one)?(?: maybe)?|[\s,]+dinnae laugh|[\s,]+cannae believe it)"

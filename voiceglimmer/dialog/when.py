@@ -405,6 +405,12 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
         raise _future_error(phrase)
     s = _strip_fillers(s)
 
+    # "since Monday", "ever since the 1st of April": from that day's start until now.
+    if (m := re.fullmatch(r"(?:ever )?since (.+)", s)) and not m[1].startswith("since "):
+        began = _span_from(m[1], now, phrase)
+        label = "since " + began.label.removeprefix("on ")
+        return Span(began.start, _local(today + timedelta(days=1), time(), tz), label, "range")
+
     # Today and its parts.
     if re.fullmatch(
         rf"(?:todays?|tonights?|(?:right |just )?now|(?:this )?(?:morning|afternoon|evening)"
