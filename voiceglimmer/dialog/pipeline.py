@@ -249,9 +249,15 @@ class Pipeline:
         if told is not None:
             return told
         confident = intent is not None and prediction.confidence >= CONFIDENT
-        if confident and found is not None and found[1]:
-            return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
         saver = self.saver()
+        if confident and found is not None and found[1]:
+            said = found[0].get(GLIMMER_SLOT, "")
+            if saver is not None and intent is saver and said and self.wrapping(said):
+                # "Aye, got a wee glimmer the day": told one is coming, not what it was
+                asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
+                if asker is not None:
+                    return Understood(asker, {}, "robust", round(prediction.confidence, 3))
+            return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
         # an unsure guess of thanks or a greeting in a long sentence ("Evening! One for the
         # book if you would. The kettle ..., cheers love") is only its wrapping
         chatter = (
