@@ -252,7 +252,7 @@ def test_restore_round_trip_keeps_the_replaced_journal(cli, home: Path) -> None:
     cli("log", "warm tea")
     made = cli("backup").stdout.split(" to ")[1].strip()
     before = export(cli)
-    cli("log", "written after the backup")
+    cli("log", "a robin on the fence after the backup")
     assert len(export(cli)) == 3
 
     run = cli("restore", made, "--yes", input="")
