@@ -538,3 +538,14 @@ def test_every_template_of_an_intent_is_learned_from(assistant: Assistant) -> No
                 sample_sentence(template, {**compiled.slot_lists, **lists},
                                 compiled.expansion_rules), 20000)  # fmt: skip
             assert sampled & set(said), template.text
+
+
+def test_calling_off_inside_a_yes_leaves_the_question_but_dont_stop_is_a_yes(
+    assistant: Assistant,
+) -> None:
+    for n in range(1, 8):
+        assistant.handle(f"glimmer: small moment number {n}")
+        assistant.handle("no")
+    assert "more" in assistant.handle("what were today's glimmers").reply.text
+    handled = assistant.handle("yes, don't stop")
+    assert handled.stage == "answer" and "small moment number" in handled.reply.text

@@ -130,6 +130,16 @@ _AROUND_CALLING_OFF = re.compile(
 )
 
 
+#: "don't stop", "can't stop smiling": a stop that asks for more, or isn't a request.
+_NOT_STOPPING = re.compile(r"\b(?:don'?t|do not|never|can'?t|cannot|won'?t) stop\b")
+
+
+def calls_off(text: str) -> bool:
+    """Whether ``text`` calls something off anywhere in it ("wait, cancel, I'll do it
+    later"), "don't stop" aside."""
+    return _CALLING_OFF.search(_NOT_STOPPING.sub(" ", _answer_words(text))) is not None
+
+
 def is_cancel(text: str) -> bool:
     """Whether ``text`` only calls things off ("cancel", "never mind that now, cancel it")."""
     words = _answer_words(text)
@@ -553,7 +563,7 @@ class Assistant:
             )
             return replace(handled, stage="answer", confidence=1.0)
         answer = read_answer(text)
-        if answer.yes and _CALLING_OFF.search(_answer_words(text)):
+        if answer.yes and calls_off(text):
             # "wait, cancel, I'll do it later": calling it off in the same breath as
             # something like a yes is never a yes (a delete is not confirmed by it)
             return Handled(utterance, Reply.say("Okay, let's leave that there."),
