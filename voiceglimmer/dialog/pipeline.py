@@ -213,8 +213,13 @@ class Pipeline:
         guess = self.robust(text)
         if guess is not None and guess.intent is not saver and guess.stage == "robust":
             return guess
-        asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
-        return Understood(asker, {}, "robust", 0.9) if asker is not None else None
+        return self._ask_instead(0.9)
+
+    def _ask_instead(self, confidence: float) -> Understood | None:
+        """ "What was it?" rather than saving words that name no moment."""
+        saver = self.saver()
+        asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer") if saver else None
+        return Understood(asker, {}, "robust", round(confidence, 3)) if asker else None
 
     def saver(self) -> Intent | None:
         """The intent that saves a glimmer from free text (its first example is suggested)."""
@@ -254,9 +259,9 @@ class Pipeline:
             said = found[0].get(GLIMMER_SLOT, "")
             if saver is not None and intent is saver and said and self.wrapping(said):
                 # "Aye, got a wee glimmer the day": told one is coming, not what it was
-                asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
-                if asker is not None:
-                    return Understood(asker, {}, "robust", round(prediction.confidence, 3))
+                asked = self._ask_instead(prediction.confidence)
+                if asked is not None:
+                    return asked
             return Understood(intent, found[0], "robust", round(prediction.confidence, 3))  # type: ignore[arg-type]
         # an unsure guess of thanks or a greeting in a long sentence ("Evening! One for the
         # book if you would. The kettle ..., cheers love") is only its wrapping
@@ -294,9 +299,9 @@ class Pipeline:
         ):
             glimmer = slots.find_glimmer(text, self.boundary)
             if glimmer.words and self.wrapping(glimmer.words):
-                asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer")
-                if asker is not None:
-                    return Understood(asker, {}, "robust", round(prediction.confidence, 3))
+                asked = self._ask_instead(prediction.confidence)
+                if asked is not None:
+                    return asked
             if glimmer.words:
                 stage = "robust" if intent is saver and glimmer.certain and confident else "clarify"
                 return Understood(saver, {GLIMMER_SLOT: glimmer.words}, stage,
@@ -312,7 +317,8 @@ class Pipeline:
         saver = self.saver()
         if saver is None or intent is None or prediction.confidence < ASK_LEADING:
             return None
-        if intent is not self.registry.intent(f"{saver.plugin}/ask_for_glimmer"):
+        asker = self._ask_instead(prediction.confidence)
+        if asker is None or intent is not asker.intent:
             return None
         glimmer = slots.find_glimmer(text, self.boundary)
         if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words):
