@@ -20,6 +20,7 @@ from voiceglimmer import (
     Subparsers,
     Turn,
     UserError,
+    ended,
     for_terminal,
     forget_glimmer,
     hookimpl,
@@ -44,7 +45,7 @@ def _confirm(turn: Turn, text: str) -> Reply:
     said = reflect(glimmer.text)
     # Never a confirmation cut off mid-sentence: a long glimmer is confirmed whole.
     words = said if quote(said) == said else "your glimmer, all of it, in your own words"
-    reply = Reply.say(f"Saved: {words}.", glimmer_id=glimmer.id)
+    reply = Reply.say(ended(f"Saved: {words}"), glimmer_id=glimmer.id)
     if turn.can_route("savor it"):
         reply.add("Would you like to savor it for a moment?")
         reply.follow_up = FollowUp(on_answer=_maybe_savor, name="savor")
@@ -88,7 +89,7 @@ def undo_last(turn: Turn) -> Reply:
             return Reply.say("Okay, I kept it.")
         answer.journal.delete(glimmer.id)
         answer.stop_using(glimmer)
-        return Reply.say(f"Deleted {quote(reflect(glimmer.text))}.", glimmer_id=glimmer.id)
+        return Reply.say(ended(f"Deleted {quote(reflect(glimmer.text))}"), glimmer_id=glimmer.id)
 
     return Reply.say(
         f"Delete your glimmer {quote(reflect(glimmer.text))}?",

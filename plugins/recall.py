@@ -21,6 +21,7 @@ from voiceglimmer import (
     Intent,
     Reply,
     Turn,
+    ended,
     hookimpl,
     local_time,
     needs_care,
@@ -162,6 +163,8 @@ def count_glimmers(turn: Turn) -> Reply:
     if isinstance(span, Reply):
         return span
     total = turn.journal.count_between(span.start, span.end)
+    if not total:
+        return Reply.say(f"You didn't note any glimmers {span.label}.", data={"count": 0})
     label = span.label[0].upper() + span.label[1:]
     return Reply.say(f"{label} you noted {plural(total, 'glimmer')}.", data={"count": total})
 
@@ -209,7 +212,7 @@ def random_glimmer(turn: Turn) -> Reply:
         )
     turn.use(glimmer)
     return Reply.say(
-        f"Here's one you noted {_on_day(turn, glimmer)}: {reflect(glimmer.text).rstrip('.')}.",
+        ended(f"Here's one you noted {_on_day(turn, glimmer)}: {reflect(glimmer.text)}"),
         "Take a breath with it, if you like. You can say savor it to stay a little longer.",
         glimmer_id=glimmer.id,
     )
@@ -221,7 +224,7 @@ def latest_glimmer(turn: Turn) -> Reply:
         return Reply.say("You haven't saved a glimmer yet.")
     glimmer = turn.use(latest[0])
     return Reply.say(
-        f"Your last glimmer, {_on_day(turn, glimmer)}, was {reflect(glimmer.text).rstrip('.')}.",
+        ended(f"Your last glimmer, {_on_day(turn, glimmer)}, was {reflect(glimmer.text)}"),
         glimmer_id=glimmer.id,
     )
 

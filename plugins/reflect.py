@@ -36,6 +36,7 @@ from voiceglimmer import (
     Reply,
     Turn,
     capitalised,
+    ended,
     hookimpl,
     moment_problem,
     plural,
@@ -398,7 +399,7 @@ def _offer_to_save(text: str) -> Reply:
             question, follow_up = _note_offer(None)
             return Reply.say("Okay.", question, follow_up=follow_up)
         glimmer = turn.save_glimmer(words)
-        return _offer_savor(turn, glimmer, f"Saved: {quote(_said(glimmer))}.", again=False)
+        return _offer_savor(turn, glimmer, ended(f"Saved: {quote(_said(glimmer))}"), again=False)
 
     return Reply.say(
         f"That isn't one of today's glimmers. Shall I save {quote(reflect(words))} as one?",

@@ -28,6 +28,7 @@ from voiceglimmer import (
     Reply,
     Segment,
     Turn,
+    ended,
     hookimpl,
     local_time,
     needs_care,
@@ -129,11 +130,13 @@ def _offer(turn: Turn, *, opening: str) -> Reply:
         return reply
     turn.use(glimmer)
     turn.set_state("last_offered", glimmer.id)
-    said = reflect(glimmer.text).rstrip(" .")
+    said = reflect(glimmer.text)
     if why == "helped":
-        line = f"Here's a glimmer that helped you before, from {_noted(turn, glimmer)}: {said}."
+        line = ended(
+            f"Here's a glimmer that helped you before, from {_noted(turn, glimmer)}: {said}"
+        )
     else:
-        line = f"Here's one of your glimmers, from {_noted(turn, glimmer)}: {said}."
+        line = ended(f"Here's one of your glimmers, from {_noted(turn, glimmer)}: {said}")
 
     def answered(answer: Turn) -> Reply:
         if answer.slots["answer"] != "yes":

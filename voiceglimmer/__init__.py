@@ -91,6 +91,7 @@ _API: dict[str, str] = {
     "plural": "voiceglimmer.wording",
     "spoken_list": "voiceglimmer.wording",
     "quote": "voiceglimmer.wording",
+    "ended": "voiceglimmer.wording",
     "reflect": "voiceglimmer.wording",
     "for_terminal": "voiceglimmer.wording",
     "capitalised": "voiceglimmer.wording",
@@ -197,6 +198,7 @@ if TYPE_CHECKING:
     from voiceglimmer.store.safefile import write_private as write_private
     from voiceglimmer.wording import MONTHS as MONTHS
     from voiceglimmer.wording import capitalised as capitalised
+    from voiceglimmer.wording import ended as ended
     from voiceglimmer.wording import for_terminal as for_terminal
     from voiceglimmer.wording import ordinal as ordinal
     from voiceglimmer.wording import plural as plural

@@ -78,6 +78,13 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def ended(text: str) -> str:
+    """``text`` closing a sentence: with a full stop, unless it already ends as a sentence
+    does ("First time!" is not read back as "First time!.")."""
+    text = text.rstrip()
+    return text if re.search(r"[.!?\u2026][\"'\u2019\u201d)]*$", text) else f"{text}."
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     if count == 1:
         return f"one {word}"
