@@ -42,7 +42,7 @@ from voiceglimmer.dialog import robust
 from voiceglimmer.dialog.model_cache import cached
 
 #: Bump when the features or the training change, so old caches are retrained.
-VERSION = 8
+VERSION = 9
 DATA = Path(__file__).with_name("boundary_data")
 #: Sentences put together for training.
 SAMPLES = 12000
@@ -362,6 +362,9 @@ def compose(rng: random.Random, pieces: dict[str, list[str]]) -> tuple[str, int,
         lead = rng.choice(pieces["answer_lead_ins"])
     else:
         lead = ""  # a plain statement of the moment
+    if lead and pieces["answer_lead_ins"] and rng.random() < 0.15:
+        # wrappings stack too: "Morning! One for the book: well now, it was ..."
+        lead = _join(lead.rstrip(), rng.choice(pieces["answer_lead_ins"]))
     closing = ""
     if pieces["closings"] and rng.random() < 0.5:
         closing = rng.choice(pieces["closings"])
