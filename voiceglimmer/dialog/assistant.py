@@ -364,6 +364,7 @@ class Assistant:
             self.registry,
             self.model_cache or (self.template_cache.parent if self.template_cache else None),
             self._match,
+            self.clock,
         )
 
     def _add_intent(self, intent: Intent, plugin: str, order: int) -> None:

@@ -27,14 +27,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceglimmer.dialog import boundary, robust, slots
+from voiceglimmer.dialog import boundary, robust, slots, when
 from voiceglimmer.dialog.answers import is_bare_answer
+from voiceglimmer.dialog.robust import Prediction
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
 
-    from voiceglimmer.dialog.robust import Model, Prediction
+    from voiceglimmer.dialog.robust import Model
 
 #: Found words less likely than this to be a moment, by the boundary's reader of
 #: left-out pieces, are the wrapping of a request to save one, not a glimmer.
@@ -58,6 +60,12 @@ RUNNER_UP = 0.5
 SMALL_TALK = "small-talk"
 #: Small talk guessed without confidence is answered only in this few words.
 SMALL_TALK_WORDS = 8
+#: A slot of this name holds a day or a stretch of days, read by the spoken dates
+#: (``dialog.when``): "yesterday", "last week", "Sunday".
+DAY_SLOT = "when"
+#: How many times likelier a day said in the words makes the intents that take one:
+#: "Read me Sunday please, that was my day off" asks for a day's glimmers.
+DAY_EVIDENCE = 4.0
 #: The free-text slot that holds a glimmer's words (the log plugin's convention,
 #: and any plugin's that saves a glimmer from free text).
 GLIMMER_SLOT = "glimmer"
@@ -138,11 +146,17 @@ class Pipeline:
     """The stages above, over one registry of intents."""
 
     def __init__(
-        self, registry: IntentRegistry, cache_dir: Path | None, match: Callable[[str], Match | None]
+        self,
+        registry: IntentRegistry,
+        cache_dir: Path | None,
+        match: Callable[[str], Match | None],
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.registry = registry
         self.cache_dir = cache_dir
         self._match = match
+        #: Today, for finding a day said inside other words (none: days aren't looked for).
+        self.clock = clock
         self._model: Model | None = None
         self._loaded = False
         self._boundary: boundary.Model | None = None
@@ -183,7 +197,8 @@ class Pipeline:
             match = self._match(candidate)
             if match is not None:
                 saver = self.saver()
-                if match.intent is saver and self.wrapping(match.slots.get(GLIMMER_SLOT, "")):
+                said = match.slots.get(GLIMMER_SLOT, "")
+                if match.intent is saver and self.wrapping(said, text):
                     # "I have a glimmer. Ready when you are." names no moment: the
                     # person wants to be asked (or meant something else entirely)
                     return self._not_a_glimmer(text, saver)
@@ -195,12 +210,13 @@ class Pipeline:
                 return Understood(match.intent, values, "template", 1.0)
         return None
 
-    def wrapping(self, words: str) -> bool:
+    def wrapping(self, words: str, text: str = "") -> bool:
         """Whether a would-be glimmer is only the wrapping of a request to save one: words
-        that name no moment ("for you", "hold on"), or that the boundary's reader of
+        that name no moment ("for you", "hold on"), only where or when one was had
+        ("I think I had a glimmer at school today?"), or that the boundary's reader of
         left-out pieces hears as a lead-in or closing ("one of those glimmers for the
         book", "for you now, if you'd be so kind as to take it down")."""
-        if not_a_moment(words):
+        if not_a_moment(words) or only_when_or_where(words, text):
             return True
         model = self.boundary
         if model is None or model.pieces is None or not 2 <= len(words.split()) <= WRAPPING_WORDS:
@@ -245,6 +261,8 @@ class Pipeline:
             greeted = model.predict(whole)
             if greeted.confidence > prediction.confidence:
                 meant, prediction = whole, greeted
+        if not _sounds_like_a_moment(text):  # "a lovely walk on Sunday" is no request
+            prediction = self._weighed_by_day(prediction, meant)
         intent = self.registry.intent(prediction.label)
         found = self._slots(intent, text, meant) if intent is not None else None
         runner_up = self._runner_up(prediction, text, meant, found)
@@ -257,7 +275,7 @@ class Pipeline:
         saver = self.saver()
         if confident and found is not None and found[1]:
             said = found[0].get(GLIMMER_SLOT, "")
-            if saver is not None and intent is saver and said and self.wrapping(said):
+            if saver is not None and intent is saver and said and self.wrapping(said, text):
                 # "Aye, got a wee glimmer the day": told one is coming, not what it was
                 asked = self._ask_instead(prediction.confidence)
                 if asked is not None:
@@ -296,9 +314,11 @@ class Pipeline:
             # lead-in said where the moment starts ("noting one. the blanket's weight")
             (intent is saver and found is not None and (_worth_asking(prediction) or found[1]))
             or (_sounds_like_a_moment(text) and not elsewhere)
+            # "Clean sheets.", "toast in bed": a moment named in words the classifier knows
+            or (_a_few_words(text) and not elsewhere and model.known_words(text) > 0)
         ):
             glimmer = slots.find_glimmer(text, self.boundary)
-            if glimmer.words and self.wrapping(glimmer.words):
+            if glimmer.words and self.wrapping(glimmer.words, text):
                 asked = self._ask_instead(prediction.confidence)
                 if asked is not None:
                     return asked
@@ -321,7 +341,7 @@ class Pipeline:
         if asker is None or intent is not asker.intent:
             return None
         glimmer = slots.find_glimmer(text, self.boundary)
-        if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words):
+        if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words, text):
             return None
         # told after a colon or dash; "May I add a glimmer to my collection?" tells nothing
         before = text[: text.find(glimmer.words)].rstrip()
@@ -358,6 +378,29 @@ class Pipeline:
         stage = "robust" if prediction.second_confidence >= ASK else "clarify"
         return Understood(second, theirs[0], stage, round(prediction.second_confidence, 3))
 
+    def _day(self, meant: str) -> str | None:
+        """The words of a day said inside ``meant``, if any ("yesterday arvo" -> yesterday)."""
+        if self.clock is None or not when.speaks_of_time(meant):  # the cheap test first
+            return None
+        found = when.find_day(meant, self.clock())
+        return found[0] if found is not None else None
+
+    def _weighed_by_day(self, prediction: Prediction, meant: str) -> Prediction:
+        """The classifier's guess with the intents that take a day made likelier when a
+        day is said: the words' own evidence, beside the classifier's reading of them."""
+        model = self.model
+        if model is None or self._day(meant) is None:
+            return prediction
+        dated = {i.label for i in self.registry.intents if DAY_SLOT in i.slot_names()}
+        weighed = {label: p * (DAY_EVIDENCE if label in dated else 1.0)
+                   for label, p in model.probabilities(meant).items()}  # fmt: skip
+        total = sum(weighed.values()) or 1.0
+        ranked = sorted(weighed.items(), key=lambda item: -item[1])
+        if len(ranked) < 2:
+            return prediction
+        (first, p1), (second, p2) = ranked[0], ranked[1]
+        return Prediction(first, p1 / total, second, p2 / total)
+
     def _slots(self, intent: Intent, text: str, meant: str) -> tuple[dict[str, str], bool] | None:
         """The intent's slots in ``text``, and whether they were found with confidence.
 
@@ -378,9 +421,13 @@ class Pipeline:
             if match is not None and not any(_says_nothing(v) for v in match.slots.values()):
                 return match.slots, True
         optional = intent.optional_slots()
+        required = names - optional
+        day = self._day(meant) if DAY_SLOT in names else None
+        if day is not None and required <= {DAY_SLOT}:
+            # "what'd i save yesterday arvo" -> yesterday; "how many yesterday"
+            return {DAY_SLOT: day}, True
         if names <= optional:
             return {}, True
-        required = names - optional
         if len(required) == 1:
             name = next(iter(required))
             spec = intent.slots.get(name)
@@ -487,6 +534,10 @@ _NO_MOMENT = frozenset(
         "new",
         "entry",
         "quick",
+        # "new glimmer just dropped", "glimmer incoming", "glimmer alert"
+        "dropped",
+        "incoming",
+        "alert",
         "lemme",
         "copy",
         "mate",
@@ -518,6 +569,34 @@ def not_a_moment(words: str) -> bool:
     """Whether a would-be glimmer is only wrapping ("for you", "hold on", "to report")."""
     found = re.findall(r"[\w']+", words.lower())
     return not [w for w in found if w not in _NO_MOMENT]
+
+
+#: Where or when a glimmer was had, and nothing of what it was ("at school today").
+_WHEN_OR_WHERE = re.compile(
+    r"^(?:(?:at|in|on|during|after|before|over)\s+(?:the\s+|my\s+|our\s+|a\s+)?[\w']+)?"
+    r"(?:\s*\b(?:today|tonight|yesterday|earlier|just now|this (?:morning|afternoon|evening)|"
+    r"last night|the day))?[\s?.!]*$",
+    re.IGNORECASE,
+)
+#: Saying one was had: "I think I had a glimmer", "got a wee one", "I've one".
+_HAD_ONE = re.compile(
+    r"\b(?:had|have|got|found|noticed|caught|'ve)\s+(?:a|one|another)\s+(?:\w+\s+)?"
+    r"(?:glimmer|glamour|one)\b",
+    re.IGNORECASE,
+)
+
+
+def only_when_or_where(words: str, text: str) -> bool:
+    """Whether a would-be glimmer only says where or when one was had, after saying one
+    was had without a colon or dash ("I think I had a glimmer at school today?"): the
+    person is about to tell it, so they are asked what it was."""
+    words = words.strip()
+    return (
+        bool(re.search(r"\w", words))
+        and _WHEN_OR_WHERE.match(words) is not None
+        and _HAD_ONE.search(text) is not None
+        and re.search(r"[:\u2014\u2013]|\s-+\s", text) is None
+    )
 
 
 _QUESTION = re.compile(
@@ -679,6 +758,19 @@ def _sounds_like_a_moment(text: str) -> bool:
         and not re.search(r"[;${}\[\]|%<>=]", words)
         and not words.rstrip().endswith("?")
         and not _QUESTION.match(words)
+    )
+
+
+def _a_few_words(text: str) -> bool:
+    """A moment named in a few words ("Clean sheets.", "toast in bed", "Frost on the
+    heather."), not a question or a command."""
+    words = _unwrapped(text) or text
+    found = re.findall(r"[^\W\d_][\w']*", words)
+    return (
+        1 <= len(found) <= 5
+        and not re.search(r"[;${}\[\]|%<>=?]", words)
+        and not _QUESTION.match(words)
+        and not not_a_moment(words)
     )
 
 

@@ -107,6 +107,10 @@ class Model:
         self.coef = coef
         self.intercept = intercept
 
+    def known_words(self, text: str) -> int:
+        """How many of ``text``'s words the classifier learned from: "asdf" none."""
+        return sum(w in self.vocabularies[0] for w in _TOKEN.findall(prepare(text)))
+
     def _features(self, text: str) -> tuple[list[int], list[float]]:
         """The sentence's TF-IDF features as (column, value) lists, each analyzer's part
         L2-normalised as scikit-learn does. Worked out sparsely in plain Python: a

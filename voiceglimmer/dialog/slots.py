@@ -37,24 +37,29 @@ _KEEP = (
 LEAD_INS: tuple[str, ...] = (
     # "glimmer: ...", "new glimmer - ...", "glimmer for today: ...", "glimmer. Coffee on ..."
     rf"\b(?:{_GLIMMER})\b(?:\s+(?:for|from)\s+(?:today|tonight|this \w+|me))?"
-    r"(?:\s+(?:i guess|please|today|just now|then))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
+    r"(?:\s+(?:i guess|please|pls|plz|today|just now|then))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
     # "the glimmer is: ...", "content: ...", "the following moment: ...", "is this: ..."
     r"\b(?:the glimmer (?:is|was)|content|the following(?: moment)?|(?:is|was) this|"
     r"the moment i want (?:kept|saved|to keep) is(?: this)?)\s*:(?!\d)\s*",
     # "remember this: ...", "put it down: ...", "keep this wan: ...", "note this. ..."
     rf"\b(?:{_KEEP})\b(?:\s+(?:this|that|it|one|this one|wan|this wan|the following))?"
-    r"(?:\s+(?:one|please|fur me|for me))*\s*(?:[:—–]|-+|\.)\s+",
+    r"(?:\s+(?:one|please|pls|plz|fur me|for me))*\s*(?:[:—–]|-+|\.)\s+",
     # "save this one please, the bus driver ...", "can you save this as a glimmer, ..."
     rf"\b(?:{_KEEP})\b\s+(?:this|it)(?:\s+(?:one|as a (?:{_GLIMMER})))?"
-    r"(?:\s+(?:please|for me))*(?:\s+before i forget)?\s*,\s*",
+    r"(?:\s+(?:please|pls|plz|for me))*(?:\s+before i forget)?\s*,\s*",
     # "please record as a glimmer that ...", "put down that ...", "remember for me, dear, that"
     rf"(?<!a )(?<!the )(?<!sticky )(?<!my )\b(?:{_KEEP})\b"
     rf"(?:[\s,]+(?:as a (?:{_GLIMMER})|for me|please|dear))*[\s,]+that\s+",
     # "noting one. the blanket's weight", "logging this one: ..." (said as it's done)
     r"^(?:noting|logging|saving|adding|recording|jotting down) (?:one|this(?: one)?|another)"
     r"\s*(?:[.:,—–]|-+)\s+",
+    # "add another one first, the rain on the skylight", "one more: ..."
+    r"\b(?:add|save|log|put in|note) (?:another|one more)(?: one)?(?: first| too| as well)?"
+    r"\s*(?:[.:,—–]|-+)\s+",
+    r"\b(?:add|save|log|note) (?:another one|one more)(?: first| too| as well)?\s+(?=\w)",
     # "new glimmer my bestie ...", "add glimmer the song ..."
-    rf"\b(?:new|another|add|save|log|record)\s+(?:a\s+)?(?:{_GLIMMER})\s+(?!to\b|for\b|please)",
+    rf"\b(?:new|another|add|save|log|record)\s+(?:a\s+)?(?:{_GLIMMER})(?:\s+(?:pls|plz))?"
+    r"\s+(?!to\b|for\b|please)",
     # "I have a glimmer to note down, please. The roses ..."
     rf"\b(?:{_GLIMMER})\s+to\s+(?:{_KEEP})(?:\s+down)?(?:[\s,]+please)?\s*[.:,]\s+",
     # "I have a glimmer to record and I will state it now: ..."
@@ -141,6 +146,15 @@ CLOSING_WORDS = (
     r"[\s.!,;]*$"
 )
 
+#: Words a moment never ends on: a request's stem whose verb was left out ("..., I'd
+#: like to" of "I'd like to keep that"), a subject without its verb ("... in my own
+#: kitchen i" of "i nearly cried"), a joining word or an article.
+DANGLING_END = (
+    r"[\s,;]+(?:(?:and|but|so)\s+)?(?:i'?d|i would|i should|i want|i wanna|i'?d love|we'?d|"
+    r"could you|can you|would you|will you|please)(?:\s+(?:like|love|really|just|also))*"
+    r"\s+to[\s.!,;]*$"
+    r"|[\s,;]+(?:(?<!\band )i|i'?m|im|i'?ve|i'?d|and|but|or|the|an)[\s,;]*$"
+)
 
 #: Thanks that are part of the moment ("the patient's daughter said thank you").
 QUOTED_THANKS = (
@@ -187,6 +201,9 @@ def _trim(words: str) -> str:
             cut = _edges(_compiled(pattern).sub("", words))
             if len(cut.split()) >= 3:
                 words = cut
+        if len(words.split()) > 2:
+            words = _edges(_compiled(DANGLING_END).sub("", words))
+        words = _restarted(_without_echo(words))
         # a closing sentence about the saving, not the moment
         sentences = re.split(r"(?<=[.!?])\s+", words)
         if len(sentences) > 1 and any(
@@ -196,6 +213,44 @@ def _trim(words: str) -> str:
     if words.endswith(".") and not words.endswith(".."):
         words = words[:-1]
     return words.strip()
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower()))
+
+
+#: Words said again for emphasis are a few: "First time!", "Learned it himself!".
+ECHO_WORDS = 6
+
+
+def _without_echo(words: str) -> str:
+    """Without the last words said again for emphasis: "Captions worked first time at
+    the cinema. First time!", or as heard, "learned it himself learned it himself"."""
+    sentences = re.split(r"(?<=[.!?])\s+", words)
+    if len(sentences) > 1:
+        last, before = _plain(sentences[-1]), _plain(" ".join(sentences[:-1]))
+        if last and len(last.split()) <= ECHO_WORDS and f" {last} " in f" {before} ":
+            return " ".join(sentences[:-1])
+    said = words.split()
+    for n in range(min(len(said) // 2, ECHO_WORDS), 2, -1):  # three words or more, twice
+        if _plain(" ".join(said[-n:])) == _plain(" ".join(said[-2 * n : -n])):
+            return " ".join(said[:-n])
+    return words
+
+
+#: A restart after a slip: "Maisie — sorry — Maisie said ...", "the baby laughed at
+#: the— JACK put that DOWN— sorry, the baby laughed at the dog".
+_RESTART = re.compile(r"[\s,.;!\u2014\u2013-]+(?:sorry|i mean|no wait)[\s,.;:\u2014\u2013-]+", re.I)
+
+
+def _restarted(words: str) -> str:
+    """The moment as said again after a slip, when it starts the same way again."""
+    found = list(_RESTART.finditer(words))
+    if not found:
+        return words
+    again = words[found[-1].end() :]
+    first, second = _plain(words).split()[:1], _plain(again).split()[:1]
+    return again if first and first == second and len(again.split()) >= 2 else words
 
 
 def _opening(text: str) -> str:

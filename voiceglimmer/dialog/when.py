@@ -32,6 +32,7 @@ __all__ = [
     "Span",
     "WhenError",
     "find_clock",
+    "find_day",
     "find_span",
     "parse_clock",
     "parse_moment",
@@ -576,6 +577,13 @@ def find_span(text: str, now: datetime) -> Span | None:
     """The day phrase inside ``text`` ("Sunday please, that was my day off" -> Sunday,
     "what'd I save yesterday arvo" -> yesterday): the longest run of words that reads as
     one, the earliest of equals; None when no run does."""
+    found = find_day(text, now)
+    return found[1] if found is not None else None
+
+
+def find_day(text: str, now: datetime) -> tuple[str, Span] | None:
+    """The words of the day phrase inside ``text`` and the span they read as (see
+    :func:`find_span`)."""
     words = text.split()
     for size in range(min(_FOUND_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
@@ -585,7 +593,7 @@ def find_span(text: str, now: datetime) -> Span | None:
                                                      or _bare(run[0]).isdigit())):  # fmt: skip
                 continue
             try:
-                return parse_span(" ".join(run), now)
+                return " ".join(run), parse_span(" ".join(run), now)
             except (WhenError, ValueError):
                 continue
     return None
