@@ -214,6 +214,10 @@ def test_a_long_glimmer_is_confirmed_whole_not_cut_mid_sentence(assistant: Assis
          "nothing anyway that's me", "the lad at the garage fixed my tyre for nothing"),
         ("glimmer: my boss said thank you for staying late", "my boss said thank you for "
          "staying late"),
+        # words a request often ends with are the moment's own at its end
+        ("log a glimmer patient's daughter said thank you", "patient's daughter said thank you"),
+        ("glimmer: the bus driver waited for me", "the bus driver waited for me"),
+        ("my sister saved a seat for me, thank you", "my sister saved a seat for me"),
     ],
 )  # fmt: skip
 def test_the_learned_boundary_keeps_only_the_moment(

@@ -506,7 +506,7 @@ class Assistant:
                            confidence=1.0)  # fmt: skip
 
         pending, self._pending = self._pending, None
-        understood = self.pipeline.template(text)
+        understood = self.pipeline.template(text, said)
         if pending and understood is not None and understood.intent.priority >= URGENT_PRIORITY:
             pending = None
         if pending:
@@ -516,7 +516,7 @@ class Assistant:
             # Neither an answer nor anything else understood: the person moved on.
 
         if understood is None:
-            understood = self.pipeline.robust(text)
+            understood = self.pipeline.robust(text, said)
         if understood is None:
             return Handled(utterance, self._help(), stage="fallback", confidence=0.0)
         if understood.stage == "clarify":

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from voiceglimmer.dialog import boundary, robust, slots, when
 from voiceglimmer.dialog.answers import is_bare_answer
 from voiceglimmer.dialog.robust import Prediction
-from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match
+from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match, clean_utterance
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -186,9 +186,12 @@ class Pipeline:
             self._boundary_loaded = True
         return self._boundary
 
-    def template(self, text: str) -> Understood | None:
+    def template(self, text: str, said: str = "") -> Understood | None:
         """Stage 1: a template matches the words: as said, as meant, then without a
-        greeting or apology in front ("Good morning. I'd like to record a glimmer: ...")."""
+        greeting or apology in front ("Good morning. I'd like to record a glimmer: ...").
+
+        ``text`` is the utterance cleaned of fillers; ``said``, when given, is how it
+        was said, which a glimmer's last words are taken from ("... waited for me")."""
         tried: list[str] = []
         for candidate in (text, heard_as_meant(text), _unwrapped(text)):
             if candidate in tried or not candidate:
@@ -197,14 +200,22 @@ class Pipeline:
             match = self._match(candidate)
             if match is not None:
                 saver = self.saver()
-                said = match.slots.get(GLIMMER_SLOT, "")
-                if match.intent is saver and self.wrapping(said, text):
+                words = match.slots.get(GLIMMER_SLOT, "")
+                saving = match.intent is saver and bool(words)
+                told = _as_told(candidate, said)
+                if saving:
+                    words = _with_cleaned_tail(words, told)
+                refined = slots.refine(words, told, self.boundary) if saving else words
+                if match.intent is saver and self.wrapping(words, text) and (
+                    not refined or self.wrapping(refined, text)
+                ):
                     # "I have a glimmer. Ready when you are." names no moment: the
-                    # person wants to be asked (or meant something else entirely)
+                    # person wants to be asked (or meant something else entirely); the
+                    # template's words, trimmed, may still hold one ("Glimmer for today
+                    # is, no rain all day haha")
                     return self._not_a_glimmer(text, saver)
                 values = dict(match.slots)
-                if match.intent is saver and values.get(GLIMMER_SLOT):
-                    refined = slots.refine(values[GLIMMER_SLOT], candidate, self.boundary)
+                if saving:
                     # kept in the words as said: "at seven forty two", not "at 7 42"
                     values[GLIMMER_SLOT] = as_said(refined, candidate, text)
                 return Understood(match.intent, values, "template", 1.0)
@@ -223,6 +234,8 @@ class Pipeline:
             # longer words hold a moment after their lead-in, if anything; one word
             # ("sunrise") is a moment unless it is listed above
             return False
+        if re.search(rf"[:\u2014\u2013][\W_]*{re.escape(words[:12])}", text):
+            return False  # "glimmer: a typo I will undo": the colon said where it starts
         return model.pieces.probabilities(words).get("moment", 1.0) < WRAPPING
 
     def _not_a_glimmer(self, text: str, saver: Intent) -> Understood | None:
@@ -244,8 +257,9 @@ class Pipeline:
             None,
         )
 
-    def robust(self, text: str) -> Understood | None:
-        """Stage 2 (and 3): the classifier's intent, with slots found in the words."""
+    def robust(self, text: str, said: str = "") -> Understood | None:
+        """Stage 2 (and 3): the classifier's intent, with slots found in the words (a
+        glimmer's in the words as ``said``, when given: see :meth:`template`)."""
         if re.search(r"[{}\[\]|<>]", text):
             return None  # template syntax or markup, not words someone said
         if is_bare_answer(text):
@@ -264,13 +278,17 @@ class Pipeline:
         if not _sounds_like_a_moment(text):  # "a lovely walk on Sunday" is no request
             prediction = self._weighed_by_day(prediction, meant)
         intent = self.registry.intent(prediction.label)
-        found = self._slots(intent, text, meant) if intent is not None else None
+        told = _as_told(text, said)  # a glimmer's words are found in these
+        found = self._slots(intent, told, meant) if intent is not None else None
         runner_up = self._runner_up(prediction, text, meant, found)
         if runner_up is not None:
             return runner_up
-        told = self._told_after_asking(intent, prediction, text)
-        if told is not None:
-            return told
+        after_asking = self._told_after_asking(intent, prediction, told)
+        if after_asking is not None:
+            return after_asking
+        torn = self._has_one(prediction, told)
+        if torn is not None:
+            return torn
         confident = intent is not None and prediction.confidence >= CONFIDENT
         saver = self.saver()
         if confident and found is not None and found[1]:
@@ -317,8 +335,8 @@ class Pipeline:
             # "Clean sheets.", "toast in bed": a moment named in words the classifier knows
             or (_a_few_words(text) and not elsewhere and model.known_words(text) > 0)
         ):
-            glimmer = slots.find_glimmer(text, self.boundary)
-            if glimmer.words and self.wrapping(glimmer.words, text):
+            glimmer = slots.find_glimmer(told, self.boundary)
+            if glimmer.words and self.wrapping(glimmer.words, told):
                 asked = self._ask_instead(prediction.confidence)
                 if asked is not None:
                     return asked
@@ -349,6 +367,25 @@ class Pipeline:
             return None
         return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "robust",
                           round(prediction.confidence, 3))  # fmt: skip
+
+    def _has_one(self, prediction: Prediction, text: str) -> Understood | None:
+        """Torn between saving a glimmer and being asked for one ("aye got a wee glamour
+        the day"), yet sure together that the person has one: the moment is offered for
+        saving when the words hold one, else they are asked what it was."""
+        saver = self.saver()
+        asker = self._ask_instead(0.0)
+        if saver is None or asker is None:
+            return None
+        together = prediction.confidence + prediction.second_confidence
+        if {prediction.label, prediction.second} != {saver.label, asker.intent.label} or (
+            together < CONFIDENT or _worth_asking(prediction)
+        ):
+            return None  # one of the two is clear enough to go its own way
+        glimmer = slots.find_glimmer(text, self.boundary)
+        if glimmer.words and not self.wrapping(glimmer.words, text):
+            return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "clarify",
+                              round(together, 3))  # fmt: skip
+        return self._ask_instead(together)
 
     def _runner_up(
         self,
@@ -759,6 +796,24 @@ def _sounds_like_a_moment(text: str) -> bool:
         and not words.rstrip().endswith("?")
         and not _QUESTION.match(words)
     )
+
+
+def _as_told(text: str, said: str) -> str:
+    """The words as said, when ``text`` is them cleaned of fillers; else ``text``."""
+    return said if said and clean_utterance(said) == clean_utterance(text) else text
+
+
+def _with_cleaned_tail(words: str, told: str) -> str:
+    """A glimmer's ``words`` with what cleaning took off the end of the utterance as
+    ``told``: "... waited for me", "... came back okay", "... said thank you" are the
+    moment's own words (the boundary's rules drop a closing "thanks" or "please")."""
+    whole = " ".join(told.replace("\u2019", "'").split())
+    cleaned = clean_utterance(whole)
+    at = whole.rfind(cleaned) if cleaned else -1
+    tail = whole[at + len(cleaned) :] if at >= 0 else ""
+    if not tail.strip() or not cleaned.rstrip(" .!?").endswith(words.rstrip(" .!?")):
+        return words
+    return words.rstrip() + tail.rstrip()
 
 
 def _a_few_words(text: str) -> bool:

@@ -37,7 +37,7 @@ _KEEP = (
 LEAD_INS: tuple[str, ...] = (
     # "glimmer: ...", "new glimmer - ...", "glimmer for today: ...", "glimmer. Coffee on ..."
     rf"\b(?:{_GLIMMER})\b(?:\s+(?:for|from)\s+(?:today|tonight|this \w+|me))?"
-    r"(?:\s+(?:i guess|please|pls|plz|today|just now|then))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
+    r"(?:\s+(?:i guess|please|pls|plz|today|just now|then|is|was))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
     # "the glimmer is: ...", "content: ...", "the following moment: ...", "is this: ..."
     r"\b(?:the glimmer (?:is|was)|content|the following(?: moment)?|(?:is|was) this|"
     r"the moment i want (?:kept|saved|to keep) is(?: this)?)\s*:(?!\d)\s*",
@@ -105,11 +105,15 @@ OPENINGS = (
     r"it'?s kinda dumb(?: but)?|ok its kinda dumb(?: but)?|"
     # "random but the pigeons ...", "ok so random, ..."; "random glimmer pls" asks for one
     r"random but|random(?=\s*[,.!…])|"
+    # "Mate, the walk home ...", "bro, the sky ...", "ye know whit, the dug ..."
+    r"(?:bro|bruh|mate|dude|man|fam|girl|babe|hun|pal|lads|guys)(?=\s*,)|"
+    r"(?:you|ye|ya) know (?:what|whit|wot)(?=\s*,)|"
     r"(?:so )?it'?s kind of a long story but the short version is(?: that)?)\b[\s,.!?…]*)+"
 )
 #: Closing sentences about the saving, not the moment (whole sentences, short).
 CLOSING_SENTENCES = (
-    r"(?:keep|save|note|remember|hold on to|log|put)\b.{0,30}",
+    r"(?:keep(?:ing)?|sav(?:e|ing)|not(?:e|ing)|remember(?:ing)?|hold(?:ing)? on to|"
+    r"log(?:ging)?|put(?:ting)?)\b.{0,30}",
     r"(?:can|could|would) you (?:keep|save|hold on to|remember|note)\b.{0,40}",
     r"(?:did|has) (?:that|it) (?:go|gone) (?:in|through)\b.{0,20}",
     r"that(?:'s| is)? it\b.{0,10}",
@@ -140,7 +144,7 @@ CLOSING_WORDS = (
     r"(?:[\s,.;!]+(?:thank you|thanks|ta|cheers)(?: (?:so much|dear|love|pet|hen))?|"
     r"[\s,.;!]+(?:dear|love|pet|hen|sorry)|[\s,.;!]+(?:lol|lmao|haha|ha ha|honestly|bless him|"
     r"tbh|fr(?: fr)?|ngl|no cap|istg|"
-    r"bless her|if that's (?:ok|okay|alright)|if you don't mind|please)|"
+    r"bless her|if that's (?:ok|okay|alright)|if you don't mind|please)|[,.;!]+\s*(?:ok|okay)|"
     r"\s*🥺?\s*(?:save|keep) (?:that|this|it)(?: one| maybe)?|"
     r"[\s,.;!]+(?:keep|save) that(?: one)?(?: maybe)?|[\s,]+dinnae laugh|[\s,]+cannae believe it)"
     r"[\s.!,;]*$"
@@ -153,7 +157,7 @@ DANGLING_END = (
     r"[\s,;]+(?:(?:and|but|so)\s+)?(?:i'?d|i would|i should|i want|i wanna|i'?d love|we'?d|"
     r"could you|can you|would you|will you|please)(?:\s+(?:like|love|really|just|also))*"
     r"\s+to[\s.!,;]*$"
-    r"|[\s,;]+(?:(?<!\band )i|i'?m|im|i'?ve|i'?d|and|but|or|the|an)[\s,;]*$"
+    r"|[\s,;]+(?:(?<!\band )i|i'?m|im|i'?ve|i'?d|and|but|or|the|an|pls|plz)[\s,;]*$"
 )
 
 #: Thanks that are part of the moment ("the patient's daughter said thank you").
@@ -377,16 +381,26 @@ def refine(slot: str, text: str, model: Model | None = None) -> str:
     return words or slot
 
 
+#: Hedges an answer starts the moment with: "Just a kid drawing a bus ...", "Och, simply
+#: the first proper cup of tea", "it was only the robin".
+_ANSWER_HEDGE = re.compile(r"^(?:(?:just|simply|only|merely)\b[\s,]*)+", re.IGNORECASE)
+
+
+def _unhedged(words: str) -> str:
+    rest = _ANSWER_HEDGE.sub("", words)
+    return rest if len(rest.split()) >= 2 else words
+
+
 def find_answer(text: str, model: Model | None = None) -> str:
     """The moment in an answer to "What was it?"."""
     text = " ".join(text.split())
     cued = find_glimmer(text, model)
     if cued.certain or (model is not None and cued.words):
-        return cued.words
+        return _unhedged(cued.words)
     words = _opening(text)
     for pattern in ANSWER_LEAD_INS:
         words = _compiled(pattern).sub("", words, count=1).strip()
     # "Let me think. Ah yes, it was ...": lead-ins may be stacked in sentences
     for pattern in ANSWER_LEAD_INS:
         words = _compiled(pattern).sub("", words, count=1).strip()
-    return _trim(words) or _trim(text)
+    return _unhedged(_trim(words)) or _trim(text)
