@@ -87,6 +87,15 @@ def test_answers_in_natural_forms(said: str, yes: bool | None, length: str | Non
             "glimmer: Maisie — sorry — Maisie gave me a hug at breakfast",
             "Maisie gave me a hug at breakfast",
         ),
+        # a day put right first is not the moment
+        (
+            "Sorry, correction, it was Sunday. The choir sang my favourite hymn",
+            "The choir sang my favourite hymn",
+        ),
+        (
+            "sorry correction it was sunday the choir sang my favourite hymn",
+            "the choir sang my favourite hymn",
+        ),
     ],
 )
 def test_a_glimmer_is_found_in_its_wrapping(said: str, kept: str) -> None:
@@ -526,6 +535,18 @@ def test_saying_where_or_that_one_was_had_is_asked_what_it_was(
 ) -> None:
     assert assistant.handle(said).reply.text == "Lovely. What was it?"
     assert assistant.journal.latest(1) == []
+
+
+def test_a_moment_told_in_few_plain_words_is_offered_for_saving(assistant: Assistant) -> None:
+    for said in ("Bus driver waited. Didnt have to.", "toast in bed"):
+        handled = assistant.handle(said)
+        assert handled.intent == "log_glimmer" and handled.stage == "clarify"
+        assert handled.reply.text.startswith("Shall I save")
+        assistant.handle("no")
+        assistant.handle("cancel")
+    assert assistant.journal.latest(1) == []
+    # words it has never seen are not offered
+    assert assistant.handle("qwerty uiop").intent != "log_glimmer"
 
 
 def test_a_glimmer_said_with_feeling_is_confirmed_without_a_stray_full_stop(

@@ -206,8 +206,10 @@ class Pipeline:
                 if saving:
                     words = _with_cleaned_tail(words, told)
                 refined = slots.refine(words, told, self.boundary) if saving else words
-                if match.intent is saver and self.wrapping(words, text) and (
-                    not refined or self.wrapping(refined, text)
+                if (
+                    match.intent is saver
+                    and self.wrapping(words, text)
+                    and (not refined or self.wrapping(refined, text))
                 ):
                     # "I have a glimmer. Ready when you are." names no moment: the
                     # person wants to be asked (or meant something else entirely); the
@@ -331,6 +333,8 @@ class Pipeline:
             # the likeliest reading is a save: asked about when unsure, or when a
             # lead-in said where the moment starts ("noting one. the blanket's weight")
             (intent is saver and found is not None and (_worth_asking(prediction) or found[1]))
+            # or unsure, in a statement of words it knows ("Neighbour said cheers mate.")
+            or (intent is saver and _statement(text) and model.known_words(text) >= 2)
             or (_sounds_like_a_moment(text) and not elsewhere)
             # "Clean sheets.", "toast in bed": a moment named in words the classifier knows
             or (_a_few_words(text) and not elsewhere and model.known_words(text) > 0)
@@ -814,6 +818,22 @@ def _with_cleaned_tail(words: str, told: str) -> str:
     if not tail.strip() or not cleaned.rstrip(" .!?").endswith(words.rstrip(" .!?")):
         return words
     return words.rstrip() + tail.rstrip()
+
+
+#: A request's first word: a question's, or a command's.
+_REQUEST = re.compile(
+    r"^(?:put|add|delete|remove|stop|cancel|tag|make|start|skip|undo|forget|share|send|switch|"
+    r"go|help|let'?s|please)\b",
+    re.IGNORECASE,
+)
+
+
+def _statement(text: str) -> bool:
+    """Words that tell rather than ask: no question, no command."""
+    words = _unwrapped(text) or text
+    return not (
+        words.rstrip().endswith("?") or _QUESTION.match(words) or _REQUEST.match(words)
+    ) and bool(re.search(r"[^\W\d_]", words))
 
 
 def _a_few_words(text: str) -> bool:

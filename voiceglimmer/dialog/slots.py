@@ -81,6 +81,11 @@ LEAD_INS: tuple[str, ...] = (
     # "something nice happened: ...", "something I want to keep, ..."
     r"\bsomething (?:nice|good|lovely|small|sweet|kind|i want to (?:keep|remember|save))"
     r"(?: happened)?(?: today| just now| earlier)?\s*(?:[:,—–]|-+)\s*",
+    # "Sorry, correction, it was Saturday. My son ...", "... — wait no, it was last night — ..."
+    r"\b(?:correction|correct myself|wait,? no|no wait|i mean|sorry)\b[^.:\u2014\u2013]{0,20}?"
+    r"\b(?:it was|it were|it's|that was)\s+(?:on\s+)?(?:last night|this morning|yesterday"
+    r"|today|tonight|(?:last\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+    r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*(?:[.:,\u2014\u2013]|-+)\s*|\s+)",
     # "good moment today, ...", "just had a lovely moment, ..."
     r"\b(?:good|nice|lovely|happy|small) (?:moment|thing)(?: today| just now)?\s*[:,—–-]\s*",
 )
