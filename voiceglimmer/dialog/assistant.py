@@ -171,7 +171,24 @@ def _after_the_answer(text: str) -> str | None:
             break
         if read_answer(head).yes is not None or lets_go(head):
             return text[end.end() :].strip()
+    if not re.search(r"[.,!?;:\u2014\u2013]", text):
+        # as a recogniser writes it, with no marks to end the answer: the longest
+        # answer that a request follows ("not just now love i've a pie in how many ...")
+        words = text.split()
+        for n in range(min(ANSWER_WORDS, len(words) - 1), 0, -1):
+            head, rest = " ".join(words[:n]), " ".join(words[n:])
+            if _REQUEST_OPENS.match(rest) and (read_answer(head).yes is not None or lets_go(head)):
+                return rest
     return None
+
+
+#: How a request after an answer begins, when nothing marks where the answer ends.
+_REQUEST_OPENS = re.compile(
+    r"(?:what|what's|whats|how|tell|read|give|show|share|could|can|would|will|play|skip|"
+    r"find|make|do|let's|lets|savor|savour|just|count|delete|is|are|any|remind|set|turn|"
+    r"put|tag|start)\b",
+    re.IGNORECASE,
+)
 
 
 def lets_go(text: str) -> bool:
