@@ -8,7 +8,8 @@
    examples (:mod:`voiceglimmer.dialog.robust`) names the intent when no
    template matched; its slots are found by matching the templates against
    the sentence with its wrapping trimmed, and a glimmer's words by
-   :mod:`voiceglimmer.dialog.slots`.
+   :mod:`voiceglimmer.dialog.slots`. A day said in the words is evidence for
+   the intents with a ``when`` slot, which it fills.
 3. **clarify** (low): when the classifier is unsure, or a glimmer's start is
    uncertain, the dialog asks ("Shall I save ... as a glimmer?") rather than
    guess.
@@ -843,8 +844,8 @@ def _a_few_words(text: str) -> bool:
     found = re.findall(r"[^\W\d_][\w']*", words)
     return (
         1 <= len(found) <= 5
-        and not re.search(r"[;${}\[\]|%<>=?]", words)
-        and not _QUESTION.match(words)
+        and _statement(text)
+        and not re.search(r"[;${}\[\]|%<>=]", words)
         and not not_a_moment(words)
     )
 

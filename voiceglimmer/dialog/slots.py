@@ -255,8 +255,8 @@ _RESTART = re.compile(r"[\s,.;!\u2014\u2013-]+(?:sorry|i mean|no wait)[\s,.;:\u2
 def _restarted(words: str) -> str:
     """The moment as said again after a slip, when it starts the same way again."""
     found = list(_RESTART.finditer(words))
-    if not found:
-        return words
+    if not found or re.search(r"\b(?:said|say|says|saying)\W*$", words[: found[-1].start()]):
+        return words  # "Mum said sorry, mum ...": the sorry was hers
     again = words[found[-1].end() :]
     first, second = _plain(words).split()[:1], _plain(again).split()[:1]
     return again if first and first == second and len(again.split()) >= 2 else words
