@@ -30,14 +30,13 @@ from typing import TYPE_CHECKING
 
 from voiceglimmer.dialog import boundary, robust, slots, when
 from voiceglimmer.dialog.answers import is_bare_answer
-from voiceglimmer.dialog.robust import Prediction
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match, clean_utterance
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
-    from voiceglimmer.dialog.robust import Model
+    from voiceglimmer.dialog.robust import Model, Prediction
 
 #: Found words less likely than this to be a moment, by the boundary's reader of
 #: left-out pieces, are the wrapping of a request to save one, not a glimmer.
@@ -160,6 +159,7 @@ class Pipeline:
         self.clock = clock
         self._model: Model | None = None
         self._loaded = False
+        self._dated_labels: frozenset[str] | None = None
         self._boundary: boundary.Model | None = None
         self._boundary_loaded = False
 
@@ -247,10 +247,14 @@ class Pipeline:
             return guess
         return self._ask_instead(0.9)
 
+    def _asker(self) -> Intent | None:
+        """The saver's sibling that asks "What was it?"."""
+        saver = self.saver()
+        return self.registry.intent(f"{saver.plugin}/ask_for_glimmer") if saver else None
+
     def _ask_instead(self, confidence: float) -> Understood | None:
         """ "What was it?" rather than saving words that name no moment."""
-        saver = self.saver()
-        asker = self.registry.intent(f"{saver.plugin}/ask_for_glimmer") if saver else None
+        asker = self._asker()
         return Understood(asker, {}, "robust", round(confidence, 3)) if asker else None
 
     def saver(self) -> Intent | None:
@@ -278,12 +282,15 @@ class Pipeline:
             greeted = model.predict(whole)
             if greeted.confidence > prediction.confidence:
                 meant, prediction = whole, greeted
-        if not _sounds_like_a_moment(text):  # "a lovely walk on Sunday" is no request
-            prediction = self._weighed_by_day(prediction, meant)
+        day = cache(lambda: self._day(meant))  # looked for once, when first needed
+        if not _sounds_like_a_moment(text) and day() is not None:
+            # a day said is evidence for the intents that take one ("a lovely walk on
+            # Sunday" is a told moment, no request)
+            prediction = model.predict(meant, dict.fromkeys(self._dated(), DAY_EVIDENCE))
         intent = self.registry.intent(prediction.label)
         told = _as_told(text, said)  # a glimmer's words are found in these
-        found = self._slots(intent, told, meant) if intent is not None else None
-        runner_up = self._runner_up(prediction, text, meant, found)
+        found = self._slots(intent, told, meant, day) if intent is not None else None
+        runner_up = self._runner_up(prediction, text, meant, found, day)
         if runner_up is not None:
             return runner_up
         after_asking = self._told_after_asking(intent, prediction, told)
@@ -360,8 +367,7 @@ class Pipeline:
         saver = self.saver()
         if saver is None or intent is None or prediction.confidence < ASK_LEADING:
             return None
-        asker = self._ask_instead(prediction.confidence)
-        if asker is None or intent is not asker.intent:
+        if intent is not self._asker():
             return None
         glimmer = slots.find_glimmer(text, self.boundary)
         if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words, text):
@@ -377,12 +383,11 @@ class Pipeline:
         """Torn between saving a glimmer and being asked for one ("aye got a wee glamour
         the day"), yet sure together that the person has one: the moment is offered for
         saving when the words hold one, else they are asked what it was."""
-        saver = self.saver()
-        asker = self._ask_instead(0.0)
+        saver, asker = self.saver(), self._asker()
         if saver is None or asker is None:
             return None
         together = prediction.confidence + prediction.second_confidence
-        if {prediction.label, prediction.second} != {saver.label, asker.intent.label} or (
+        if {prediction.label, prediction.second} != {saver.label, asker.label} or (
             together < CONFIDENT or _worth_asking(prediction)
         ):
             return None  # one of the two is clear enough to go its own way
@@ -398,6 +403,7 @@ class Pipeline:
         text: str,
         meant: str,
         found: tuple[dict[str, str], bool] | None,
+        day: Callable[[], str | None],
     ) -> Understood | None:
         """The classifier's second guess, when it is nearly as likely and one of its own
         templates holds the words ("Show me glimmers about chai": a search, its topic
@@ -413,7 +419,7 @@ class Pipeline:
             or prediction.second_confidence < RUNNER_UP * prediction.confidence
         ):
             return None
-        theirs = self._slots(second, text, meant)
+        theirs = self._slots(second, text, meant, day)
         if theirs is None or not theirs[1] or not theirs[0]:
             return None
         # acted on only as surely as any other guess: below ASK, asked about first
@@ -427,23 +433,17 @@ class Pipeline:
         found = when.find_day(meant, self.clock())
         return found[0] if found is not None else None
 
-    def _weighed_by_day(self, prediction: Prediction, meant: str) -> Prediction:
-        """The classifier's guess with the intents that take a day made likelier when a
-        day is said: the words' own evidence, beside the classifier's reading of them."""
-        model = self.model
-        if model is None or self._day(meant) is None:
-            return prediction
-        dated = {i.label for i in self.registry.intents if DAY_SLOT in i.slot_names()}
-        weighed = {label: p * (DAY_EVIDENCE if label in dated else 1.0)
-                   for label, p in model.probabilities(meant).items()}  # fmt: skip
-        total = sum(weighed.values()) or 1.0
-        ranked = sorted(weighed.items(), key=lambda item: -item[1])
-        if len(ranked) < 2:
-            return prediction
-        (first, p1), (second, p2) = ranked[0], ranked[1]
-        return Prediction(first, p1 / total, second, p2 / total)
+    def _dated(self) -> frozenset[str]:
+        """The intents that take a day (a ``when`` slot); the registry is set at start."""
+        if self._dated_labels is None:
+            self._dated_labels = frozenset(
+                i.label for i in self.registry.intents if DAY_SLOT in i.slot_names()
+            )
+        return self._dated_labels
 
-    def _slots(self, intent: Intent, text: str, meant: str) -> tuple[dict[str, str], bool] | None:
+    def _slots(
+        self, intent: Intent, text: str, meant: str, day: Callable[[], str | None]
+    ) -> tuple[dict[str, str], bool] | None:
         """The intent's slots in ``text``, and whether they were found with confidence.
 
         A free-text glimmer is found by its lead-in; other slots by matching the
@@ -464,10 +464,10 @@ class Pipeline:
                 return match.slots, True
         optional = intent.optional_slots()
         required = names - optional
-        day = self._day(meant) if DAY_SLOT in names else None
-        if day is not None and required <= {DAY_SLOT}:
+        said_day = day() if DAY_SLOT in names else None
+        if said_day is not None and required <= {DAY_SLOT}:
             # "what'd i save yesterday arvo" -> yesterday; "how many yesterday"
-            return {DAY_SLOT: day}, True
+            return {DAY_SLOT: said_day}, True
         if names <= optional:
             return {}, True
         if len(required) == 1:
@@ -726,10 +726,10 @@ def _listed(spec: Sequence[str] | Mapping[str, str], text: str) -> str | None:
     -> "stop" -> off; the longest listed words are looked for first), or None when
     none is said or two values are ("turn it on, no, off")."""
     pairs = spec.items() if isinstance(spec, Mapping) else ((v, v) for v in spec)
-    low = f" {_words(text)} "
+    low = f" {slots.plain_words(text)} "
     found: dict[str, str] = {}
     for said, value in sorted(pairs, key=lambda p: -len(p[0])):
-        words = _words(said)
+        words = slots.plain_words(said)
         if words and f" {words} " in low:
             found[value] = words
             low = low.replace(f" {words} ", " | ")
@@ -771,10 +771,6 @@ _POLITE = frozenset(
 
 def _bare(word: str) -> str:
     return re.sub(r"[^a-z']", "", word.lower())
-
-
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[\w']+", text.lower()))
 
 
 def _says_nothing(value: str) -> bool:

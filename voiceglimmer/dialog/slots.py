@@ -224,7 +224,8 @@ def _trim(words: str) -> str:
     return words.strip()
 
 
-def _plain(text: str) -> str:
+def plain_words(text: str) -> str:
+    """``text`` as its words alone, lowercase, one space apart: for comparing wordings."""
     return " ".join(re.findall(r"[\w']+", text.lower()))
 
 
@@ -237,12 +238,12 @@ def _without_echo(words: str) -> str:
     the cinema. First time!", or as heard, "learned it himself learned it himself"."""
     sentences = re.split(r"(?<=[.!?])\s+", words)
     if len(sentences) > 1:
-        last, before = _plain(sentences[-1]), _plain(" ".join(sentences[:-1]))
+        last, before = plain_words(sentences[-1]), plain_words(" ".join(sentences[:-1]))
         if last and len(last.split()) <= ECHO_WORDS and f" {last} " in f" {before} ":
             return " ".join(sentences[:-1])
     said = words.split()
     for n in range(min(len(said) // 2, ECHO_WORDS), 2, -1):  # three words or more, twice
-        if _plain(" ".join(said[-n:])) == _plain(" ".join(said[-2 * n : -n])):
+        if plain_words(" ".join(said[-n:])) == plain_words(" ".join(said[-2 * n : -n])):
             return " ".join(said[:-n])
     return words
 
@@ -258,7 +259,7 @@ def _restarted(words: str) -> str:
     if not found or re.search(r"\b(?:said|say|says|saying)\W*$", words[: found[-1].start()]):
         return words  # "Mum said sorry, mum ...": the sorry was hers
     again = words[found[-1].end() :]
-    first, second = _plain(words).split()[:1], _plain(again).split()[:1]
+    first, second = plain_words(words).split()[:1], plain_words(again).split()[:1]
     return again if first and first == second and len(again.split()) >= 2 else words
 
 
