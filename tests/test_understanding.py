@@ -626,3 +626,59 @@ def test_calling_off_inside_a_yes_leaves_the_question_but_dont_stop_is_a_yes(
     assert "more" in assistant.handle("what were today's glimmers").reply.text
     handled = assistant.handle("yes, don't stop")
     assert handled.stage == "answer" and "small moment number" in handled.reply.text
+
+
+@pytest.mark.parametrize("said", ["Brilliant, thanks.", "Wonderful, thank you"])
+def test_thanks_after_a_word_of_praise_is_thanks(assistant: Assistant, said: str) -> None:
+    assert assistant.handle(said).intent == "thanks"
+
+
+def test_a_moment_that_only_looks_like_a_request_without_its_words_is_offered(
+    assistant: Assistant,
+) -> None:
+    # "the lawn" is no day to read glimmers from
+    handled = assistant.handle("Frost on the lawn.")
+    assert handled.intent == "log_glimmer"
+    assert handled.reply.text == "Shall I save \u201cFrost on the lawn\u201d as a glimmer?"
+
+
+def test_a_moment_told_after_a_request_and_a_full_stop_is_offered(assistant: Assistant) -> None:
+    handled = assistant.handle("can you save a glimmer. fresh bread")
+    assert handled.reply.text == "Shall I save \u201cfresh bread\u201d as a glimmer?"
+    assistant.handle("yes")
+    assert assistant.journal.latest(1)[0].text == "fresh bread"
+    # words that are no moment are not offered: the person is asked for it
+    later = assistant.handle("I'd like to save a glimmer. I will think of the words first.")
+    assert "Shall I save" not in later.reply.text
+    assert len(assistant.journal.latest(5)) == 1
+
+
+def test_the_weekend_is_a_day_to_read_glimmers_from(assistant: Assistant) -> None:
+    handled = assistant.handle("what did I save at the weekend")
+    assert (handled.intent, handled.slots.get("when")) == ("recall_span", "at the weekend")
+    assert "last weekend" in handled.reply.text and "couldn't tell" not in handled.reply.text
+
+
+def test_a_titles_full_stop_ends_no_sentence() -> None:
+    from voiceglimmer.dialog.boundary import tokens
+    from voiceglimmer.dialog.slots import sentences
+
+    assert sentences("Mrs. B waved. Dr. Rao smiled! St. Ives") == [
+        "Mrs. B waved.",
+        "Dr. Rao smiled!",
+        "St. Ives",
+    ]
+    assert [w for w, _, _ in tokens("called me Mrs. B. It")] == [
+        "called",
+        "me",
+        "Mrs.",
+        "B",
+        ".",
+        "It",
+    ]
+
+
+def test_an_answer_opening_with_well_now_keeps_the_moment(assistant: Assistant) -> None:
+    assistant.handle("I have a glimmer")
+    assistant.handle("Well now, the robin came right up to the back door")
+    assert assistant.journal.latest(1)[0].text == "the robin came right up to the back door"

@@ -19,6 +19,7 @@ from voiceglimmer.dialog.when import (
     parse_moment,
     parse_span,
     say_day,
+    speaks_of_time,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -311,6 +312,35 @@ def test_day_of_month_skips_months_that_lack_it() -> None:
 )
 def test_multi_day_spans(phrase: str, start: date, end: date, label: str, kind: str) -> None:
     assert parse_span(phrase, NOW) == Span(local_midnight(start), local_midnight(end), label, kind)
+
+
+@pytest.mark.parametrize(
+    ("now", "phrase", "start", "end", "label"),
+    [
+        # on a weekday every weekend said is the last one: the journal only looks back
+        (NOW, "the weekend", d(11, 21), d(11, 23), "last weekend"),
+        (NOW, "at the weekend", d(11, 21), d(11, 23), "last weekend"),
+        (NOW, "over the weekend", d(11, 21), d(11, 23), "last weekend"),
+        (NOW, "this weekend", d(11, 21), d(11, 23), "last weekend"),
+        (NOW, "last weekend", d(11, 21), d(11, 23), "last weekend"),
+        (NOW, "the other day", d(11, 18), d(11, 25), "in the last 7 days"),
+        # on a Sunday, "the weekend" is this one so far; "last weekend" the one before
+        (datetime(2026, 11, 29, 20, tzinfo=NY), "the weekend", d(11, 28), d(11, 30),
+         "this weekend"),
+        (datetime(2026, 11, 29, 20, tzinfo=NY), "last weekend", d(11, 21), d(11, 23),
+         "last weekend"),
+    ],
+)  # fmt: skip
+def test_weekends_and_the_other_day(
+    now: datetime, phrase: str, start: date, end: date, label: str
+) -> None:
+    span = parse_span(phrase, now)
+    assert (span.start, span.end, span.label) == (local_midnight(start), local_midnight(end), label)
+
+
+def test_a_possessive_day_speaks_of_time_and_a_place_does_not() -> None:
+    assert speaks_of_time("Monday's instead") and speaks_of_time("yesterday\u2019s ones")
+    assert not speaks_of_time("the lawn")
 
 
 def test_week_starts_on_monday_even_on_sunday() -> None:

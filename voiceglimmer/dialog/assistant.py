@@ -534,11 +534,21 @@ class Assistant:
 
         if understood is None:
             understood = self.pipeline.robust(text, said)
+        if understood is None and said != text:
+            understood = self._as_said(said)
         if understood is None:
             return Handled(utterance, self._help(), stage="fallback", confidence=0.0)
         if understood.stage == "clarify":
             return self._clarify(utterance, understood)
         return self._understood(utterance, understood)
+
+    def _as_said(self, said: str) -> Understood | None:
+        """A sure reading of the words as said, when the cleaned words meant nothing:
+        "Nice, thanks." is thanks, though "thanks" is cleaned off a glimmer's end."""
+        guess = self.pipeline.robust(said, said)
+        if guess is None or guess.stage != "robust" or guess.intent is self.pipeline.saver():
+            return None
+        return guess
 
     def _understood(self, utterance: Utterance, understood: Understood) -> Handled:
         intent = understood.intent

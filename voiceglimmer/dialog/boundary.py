@@ -42,7 +42,7 @@ from voiceglimmer.dialog import robust
 from voiceglimmer.dialog.model_cache import cached
 
 #: Bump when the features or the training change, so old caches are retrained.
-VERSION = 9
+VERSION = 13
 DATA = Path(__file__).with_name("boundary_data")
 #: Sentences put together for training.
 SAMPLES = 12000
@@ -56,9 +56,13 @@ WHOLE_PIECE_WORDS = 3
 
 #: A word: anything but spaces and these marks (so a vowel sign or accent written as a
 #: combining mark stays in its word), joined by an inner apostrophe, hyphen, point or
-#: colon ("Tom's", "6:15", "e-mail"); or one mark on its own.
+#: colon ("Tom's", "6:15", "e-mail"); or one mark on its own. A title's point is its
+#: own ("Mrs. B", "Dr. Rao"), not a sentence's end.
 _MARKS = "!?.,;:()\\[\\]{}\"\u201c\u201d\u2018\u2019'\u2014\u2013\u2026/-"
-_TOKEN = re.compile(rf"[^\s{_MARKS}]+(?:['\u2019\-.:/][^\s{_MARKS}]+)*|[{_MARKS}]|[^\w\s]")
+_TOKEN = re.compile(
+    rf"\b(?i:mrs|mr|ms|dr|st)\.(?=\s+\w)|[^\s{_MARKS}]+(?:['\u2019\-.:/][^\s{_MARKS}]+)*"
+    rf"|[{_MARKS}]|[^\w\s]"
+)
 _COLONS = frozenset({":", "\u2014", "\u2013", "-"})
 _CUE = re.compile(
     r"^(?:gl[ai]m+[eo]u?rs?|glimmers?|glamours?|save|saved|record|log|note|keep|remember|"

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 WRAPPING = 0.25
 #: Only this few words are judged whole as wrapping ("one of those glimmers for the book").
 WRAPPING_WORDS = 8
+#: Words told after a request to be asked and a full stop are offered for saving only
+#: when the reader of pieces is this sure they name a moment.
+CLEARLY_A_MOMENT = 0.95
 #: The robust stage acts on its own above this confidence...
 CONFIDENT = 0.55
 #: Between ASK and CONFIDENT the dialog asks before acting ("Shall I save ...?",
@@ -58,6 +61,8 @@ RUNNER_UP = 0.5
 #: The plugin whose intents (help, thanks, goodbye, "I can't do that") are answered
 #: without asking first even when the classifier is unsure.
 SMALL_TALK = "small-talk"
+#: Small talk's guess that a request is for something the assistant can't do.
+OUT_OF_SCOPE = f"{SMALL_TALK}/out_of_scope"
 #: Small talk guessed without confidence is answered only in this few words.
 SMALL_TALK_WORDS = 8
 #: A slot of this name holds a day or a stretch of days, read by the spoken dates
@@ -336,7 +341,19 @@ class Pipeline:
             return Understood(intent, {}, "clarify", round(prediction.confidence, 3))
         # Unsure: a statement that sounds like a moment is offered for saving, unless
         # another request is the likelier reading ("I'd love to savor the one about ...")
-        elsewhere = intent is not saver and prediction.confidence >= ASK_LEADING and not chatter
+        elsewhere = (
+            intent is not saver
+            and prediction.confidence >= ASK_LEADING
+            and not chatter
+            # "Frost on the heather.": no other request when it asks nothing and the guess
+            # is that it asks for what the assistant can't do, or for a request whose
+            # words it lacks ("Frost on the lawn." names no day to read)
+            and not (
+                _statement(text)
+                and intent is not None
+                and (intent.label == OUT_OF_SCOPE or found is None)
+            )
+        )
         if saver is not None and (
             # the likeliest reading is a save: asked about when unsure, or when a
             # lead-in said where the moment starts ("noting one. the blanket's weight")
@@ -363,7 +380,8 @@ class Pipeline:
     ) -> Understood | None:
         """A request to be asked for a glimmer that goes on to tell it, after a colon or
         dash the rules are sure of ("I should like to record a glimmer, if I may: the
-        frost on the window"): the moment is saved, not asked for."""
+        frost on the window"): the moment is saved, not asked for; after a full stop it
+        is offered for saving."""
         saver = self.saver()
         if saver is None or intent is None or prediction.confidence < ASK_LEADING:
             return None
@@ -374,10 +392,24 @@ class Pipeline:
             return None
         # told after a colon or dash; "May I add a glimmer to my collection?" tells nothing
         before = text[: text.find(glimmer.words)].rstrip()
-        if glimmer.words not in text or not before.endswith((":", "-", "\u2014", "\u2013")):
+        if glimmer.words not in text:
             return None
-        return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "robust",
+        if before.endswith((":", "-", "\u2014", "\u2013")):
+            stage = "robust"
+        elif before.endswith(".") and self._clearly_a_moment(glimmer.words):
+            stage = "clarify"  # "can you save a glimmer. clean sheets": asked, to be sure
+        else:
+            return None
+        return Understood(saver, {GLIMMER_SLOT: glimmer.words}, stage,
                           round(prediction.confidence, 3))  # fmt: skip
+
+    def _clearly_a_moment(self, words: str) -> bool:
+        """Whether the boundary's reader of pieces is all but sure ``words`` name a moment
+        ("clean sheets", not "I have not decided on the wording yet")."""
+        model = self.boundary
+        if model is None or model.pieces is None:
+            return False
+        return model.pieces.probabilities(words).get("moment", 0.0) >= CLEARLY_A_MOMENT
 
     def _has_one(self, prediction: Prediction, text: str) -> Understood | None:
         """Torn between saving a glimmer and being asked for one ("aye got a wee glamour
@@ -460,7 +492,7 @@ class Pipeline:
             return {GLIMMER_SLOT: glimmer.words}, glimmer.certain
         for candidate in _trimmings(meant):
             match = self.registry.match_intent(intent, candidate)
-            if match is not None and not any(_says_nothing(v) for v in match.slots.values()):
+            if match is not None and all(_fits(k, v) for k, v in match.slots.items()):
                 return match.slots, True
         optional = intent.optional_slots()
         required = names - optional
@@ -481,9 +513,15 @@ class Pipeline:
             # "find the ones with coffee in them", "Ony aboot the dug?": the words after
             # the last "about", "with", "mentioning", "from", "on" are the slot
             value = slots.after_cue(meant) or _left_over(intent, meant)
-            if value:
+            if value and _fits(name, value):
                 return {name: value}, False
         return None
+
+
+def _fits(name: str, value: str) -> bool:
+    """Whether ``value`` can fill slot ``name``: it says something, and a day slot's
+    words speak of time ("Frost on the lawn." names no day to read glimmers from)."""
+    return not _says_nothing(value) and (name != DAY_SLOT or when.speaks_of_time(value))
 
 
 #: Words that wrap a request but name no moment ("for you", "hold on", "ready when you are").

@@ -91,7 +91,7 @@ LEAD_INS: tuple[str, ...] = (
 )
 #: Lead-ins of an answer to "What was it?" (the question already says "glimmer").
 ANSWER_LEAD_INS: tuple[str, ...] = (
-    r"^(?:(?:oh|um+|uh+|hm+|hmm+|ah|och|eh|well|so|ok|okay|right|yes|yeah|aye|"
+    r"^(?:(?:oh|um+|uh+|hm+|hmm+|ah|och|eh|well now(?=\s*,)|well|so|ok|okay|right|yes|yeah|aye|"
     r"oh yes|ah yes|oh yeah|let me think|thank you for asking|is it recording|like|"
     r"wait what was it|oh gosh what was it|gosh what was it|what was it|i think|just|"
     r"wait no|no wait)\b[\s,.!?…]*)+",
@@ -104,7 +104,8 @@ OPENINGS = (
     r"^(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|"
     # "Morning!" greets; "Evening light on the piano" is the moment
     r"(?:morning|evening)(?=\s*[,.!?…]|\s+(?:all|everyone|there|love|dear)\b)|"
-    r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well|right|sorry|please|pls|plz|dear|like|"
+    r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well now(?=\s*,)|well|right|sorry|please|pls|plz|"
+    r"dear|like|"
     r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|ngl|tbh|yo|basically|"
     r"i don'?t know if this counts(?: but)?|idk if it counts(?: but)?|it'?s kind of small(?: but)?|"
     r"it'?s kinda dumb(?: but)?|ok its kinda dumb(?: but)?|"
@@ -214,14 +215,25 @@ def _trim(words: str) -> str:
             words = _edges(_compiled(DANGLING_END).sub("", words))
         words = _restarted(_without_echo(words))
         # a closing sentence about the saving, not the moment
-        sentences = re.split(r"(?<=[.!?])\s+", words)
-        if len(sentences) > 1 and any(
-            _compiled(rf"^{p}[.!?]*$").match(sentences[-1]) for p in CLOSING_SENTENCES
+        told = sentences(words)
+        if len(told) > 1 and any(
+            _compiled(rf"^{p}[.!?]*$").match(told[-1]) for p in CLOSING_SENTENCES
         ):
-            words = " ".join(sentences[:-1]).strip()
+            words = " ".join(told[:-1]).strip()
     if words.endswith(".") and not words.endswith(".."):
         words = words[:-1]
     return words.strip()
+
+
+#: A sentence's end: a full stop, "!" or "?" and a space, but not "Mrs. B" or "Dr. Rao".
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bmr\.)(?<!\bmrs\.)(?<!\bms\.)(?<!\bdr\.)(?<!\bst\.)\s+", re.IGNORECASE
+)
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into its sentences."""
+    return _SENTENCE_END.split(text)
 
 
 def plain_words(text: str) -> str:
@@ -236,11 +248,11 @@ ECHO_WORDS = 6
 def _without_echo(words: str) -> str:
     """Without the last words said again for emphasis: "Captions worked first time at
     the cinema. First time!", or as heard, "learned it himself learned it himself"."""
-    sentences = re.split(r"(?<=[.!?])\s+", words)
-    if len(sentences) > 1:
-        last, before = plain_words(sentences[-1]), plain_words(" ".join(sentences[:-1]))
+    told = sentences(words)
+    if len(told) > 1:
+        last, before = plain_words(told[-1]), plain_words(" ".join(told[:-1]))
         if last and len(last.split()) <= ECHO_WORDS and f" {last} " in f" {before} ":
-            return " ".join(sentences[:-1])
+            return " ".join(told[:-1])
     said = words.split()
     for n in range(min(len(said) // 2, ECHO_WORDS), 2, -1):  # three words or more, twice
         if plain_words(" ".join(said[-n:])) == plain_words(" ".join(said[-2 * n : -n])):

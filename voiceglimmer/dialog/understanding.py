@@ -65,7 +65,8 @@ _CONTRACTION_RE = re.compile(
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:um+|uh+|erm+|er|hmm+|oh|ah|okay|ok|so|well|hey|hi|right|alright|like|please)"
+    r"^(?:(?:um+|uh+|erm+|er|hmm+|oh|ah|okay|ok|so|well now(?=\s*,)|well|hey|hi|right|alright|"
+    r"like|please)"
     r"\b[\s,.!?;:-]*)+",
     re.IGNORECASE,
 )

@@ -453,8 +453,18 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
         label = "last week" if n == 1 else f"{n} weeks ago"
         return _days_span(start, start + timedelta(days=7), tz, label, "week")
 
+    # Weekends: the one under way, else the last one (a journal only looks back).
+    if m := re.fullmatch(r"(?:(this|last|previous|past|over|at)(?: the)? )?weekends?", s):
+        saturday = this_monday + timedelta(days=5)
+        if saturday > today or m[1] in ("last", "previous", "past"):
+            last = saturday - timedelta(days=7)
+            return _days_span(last, this_monday, tz, "last weekend", "range")
+        return _days_span(saturday, today + timedelta(days=1), tz, "this weekend", "range")
+
     # Rolling ranges that end today.
     tomorrow = today + timedelta(days=1)
+    if re.fullmatch(r"other day", s):  # "the other day": a few days back, loosely
+        return _days_span(tomorrow - timedelta(days=7), tomorrow, tz, "in the last 7 days", "range")
     if m := re.fullmatch(r"(?:this )?(?:past|last|previous) ([0-9]{1,5}) days?", s):
         n = int(m[1])
         if n < 1:
@@ -628,7 +638,8 @@ _SPEAKS_OF_TIME = frozenset(
 def speaks_of_time(text: str) -> bool:
     """Whether ``text`` names a time at all, read or not: a recall "day" that doesn't is
     more likely a topic ("glimmers from the bakery") than a date said wrong."""
-    return any(_bare(w) in _SPEAKS_OF_TIME or w[:1].isdigit() for w in text.split())
+    bare = (re.sub(r"'s?$", "", _bare(w.replace("\u2019", "'"))) for w in text.split())
+    return any(w in _SPEAKS_OF_TIME or w[:1].isdigit() for w in bare)  # "Monday's" too
 
 
 # --------------------------------------------------------------------------------------------
