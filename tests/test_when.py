@@ -338,6 +338,40 @@ def test_weekends_and_the_other_day(
     assert (span.start, span.end, span.label) == (local_midnight(start), local_midnight(end), label)
 
 
+@pytest.mark.parametrize(
+    ("phrase", "start", "end", "label"),
+    [
+        ("Christmas Eve", d(12, 24, 2025), d(12, 25, 2025),
+         "on Wednesday the 24th of December 2025"),
+        ("over Christmas", d(12, 24, 2025), d(12, 27, 2025), "over Christmas"),
+        ("New Year's Day", d(1, 1), d(1, 2), "on Thursday the 1st of January"),
+        ("Halloween", d(10, 31), d(11, 1), "on Saturday the 31st of October"),
+        # Easter moves: Good Friday to Easter Monday, 2026's fell on the 5th of April
+        ("Easter", d(4, 3), d(4, 7), "over Easter"),
+        ("Easter Sunday 2024", d(3, 31, 2024), d(4, 1, 2024), "on Sunday the 31st of March 2024"),
+    ],
+)  # fmt: skip
+def test_feast_days_are_the_last_ones_that_came(
+    phrase: str, start: date, end: date, label: str
+) -> None:
+    span = parse_span(phrase, NOW)
+    assert (span.start, span.end, span.label) == (local_midnight(start), local_midnight(end), label)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day"), [("3/14", d(3, 14)), ("14/3", d(3, 14)), ("25/12/2024", d(12, 25, 2024))]
+)
+def test_a_date_in_figures_is_read_when_only_one_number_can_be_a_month(
+    phrase: str, day: date
+) -> None:
+    assert parse_span(phrase, NOW).start == local_midnight(day)
+
+
+def test_a_date_in_figures_that_could_be_two_days_says_which_two() -> None:
+    with pytest.raises(WhenError, match="the 3rd of April or the 4th of March"):
+        parse_span("3/4", NOW)
+
+
 def test_a_possessive_day_speaks_of_time_and_a_place_does_not() -> None:
     assert speaks_of_time("Monday's instead") and speaks_of_time("yesterday\u2019s ones")
     assert not speaks_of_time("the lawn")

@@ -311,7 +311,8 @@ def _normalise(phrase: str) -> str:
     s = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", s)  # a.m. / p. m.
     s = re.sub(r"(?<=[0-9])\.(?=[0-9]{2}\b)", ":", s)  # 7.30pm
     s = re.sub(r"(?<![0-9])[-:]|[-:](?![0-9])", " ", s)  # keep 2026-11-03 and 7:30 only
-    s = re.sub(r"[^a-z0-9:\- ]", " ", s)
+    s = re.sub(r"(?<![0-9])/|/(?![0-9])", " ", s)  # and 3/14
+    s = re.sub(r"[^a-z0-9:/\- ]", " ", s)
     s = re.sub(r"(?<=[0-9])(am|pm)\b", r" \1", s)
     s = " ".join(_words_to_digits(s.split()))
     s = re.sub(r"(?<=[0-9]) ([ap]) m\b", r" \1m", s)  # "9 a m"
@@ -354,6 +355,63 @@ def _check_day_number(day: int, month: int | None, phrase: str) -> None:
             raise _day_error(phrase, f"No month has a {_ordinal(day)} day.")
     elif not 1 <= day <= _MAX_DAYS[month - 1]:
         raise _day_error(phrase, f"There's no {_ordinal(day)} of {_MONTHS[month - 1]}.")
+
+
+#: Days of the year people name by their feast: (month, day, days long); Easter moves.
+_FEASTS: dict[str, tuple[int, int, int]] = {
+    "christmas eve": (12, 24, 1),
+    "christmas day": (12, 25, 1),
+    "christmas": (12, 24, 3),
+    "xmas": (12, 24, 3),
+    "boxing day": (12, 26, 1),
+    "new years eve": (12, 31, 1),
+    "new year eve": (12, 31, 1),
+    "hogmanay": (12, 31, 1),
+    "new years day": (1, 1, 1),
+    "new year day": (1, 1, 1),
+    "new year": (1, 1, 1),
+    "valentines day": (2, 14, 1),
+    "valentine day": (2, 14, 1),
+    "valentines": (2, 14, 1),
+    "halloween": (10, 31, 1),
+    "bonfire night": (11, 5, 1),
+    "easter sunday": (0, 0, 1),
+    "easter": (0, -2, 4),  # Good Friday to Easter Monday
+}
+
+
+def _easter(year: int) -> date:
+    """Easter Sunday in the Gregorian calendar (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    leap = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * leap) // 433
+    month = (h + leap - 7 * m + 90) // 25
+    return date(year, month, (h + leap - 7 * m + 33 * month + 19) % 32)
+
+
+def _feast(name: str, year: int | None, today: date, phrase: str) -> tuple[date, date, str]:
+    """The feast's first day, the day after its last, and how to say it: in ``year``, or
+    the last one that has begun."""
+    month, day, days = _FEASTS[name]
+
+    def first_day(in_year: int) -> date:
+        if month == 0:  # Easter, and the days around it
+            return _easter(in_year) + timedelta(days=day)
+        return date(in_year, month, day)
+
+    when = year if year is not None else today.year
+    if year is None and first_day(when) > today:
+        when -= 1
+    first = first_day(when)
+    if first > today:
+        raise _future_error(phrase)
+    said = "Easter" if month == 0 else "Christmas"
+    label = f"over {said}" if when == today.year or year is None else f"over {said} {when}"
+    return first, first + timedelta(days=days), label
 
 
 def _month_day(month: int, day: int, year: int | None, today: date, phrase: str) -> date:
@@ -517,6 +575,13 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
         strictly_before = bool(m[1]) and m[1] != "this "
         return _day_span(_resolve_weekday(m[2], today, strictly_before), today, tz)
 
+    # Feast days: the last one that has come ("over Christmas", "Christmas Eve", "Easter").
+    if m := re.fullmatch(rf"(?:(?:this|last|over|at) )?({'|'.join(_FEASTS)}){_YEAR}", s):
+        first, last_exclusive, label = _feast(m[1], int(m[2]) if m[2] else None, today, phrase)
+        if last_exclusive - first == timedelta(days=1):
+            return _day_span(first, today, tz)
+        return _days_span(first, last_exclusive, tz, label, "range")
+
     # Month names alone or with a year.
     if m := re.fullmatch(rf"(this |last |previous )?{_MON}{_YEAR}", s):
         month = _month_index(m[2])
@@ -555,6 +620,21 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
         if not 1 <= month <= 12:
             raise _day_error(phrase, f"There's no month number {month}.")
         return _day_span(_month_day(month, day, year, today, phrase), today, tz)
+
+    # Dates in figures, "14/3" or "3/14": read only when one number can't be a month.
+    if m := re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}))?", s):
+        one, two = int(m[1]), int(m[2])
+        if one > 12 and two > 12:
+            raise _day_error(phrase, "Neither number is a month.")
+        if one <= 12 and two <= 12 and one != two:
+            a, b = _ordinal(one), _ordinal(two)
+            raise _day_error(
+                phrase, f"It could be the {a} of {_MONTHS[two - 1]} or the {b} of "
+                f"{_MONTHS[one - 1]}.",
+            )  # fmt: skip
+        month, day = (two, one) if one > 12 else (one, two)
+        return _day_span(_month_day(month, day, int(m[3]) if m[3] else None, today, phrase),
+                         today, tz)  # fmt: skip
 
     raise _day_error(phrase)
 
@@ -627,7 +707,8 @@ _NOT_ALONE = frozenset(
 _TIME_WORDS = frozenset(
     {"day", "days", "week", "weeks", "weekend", "month", "months", "year", "years", "ago",
      "last", "yesterday", "today", "tonight", "tomorrow", "christmas", "easter", "birthday",
-     "holiday", "morning", "afternoon", "evening", "night"}
+     "holiday", "morning", "afternoon", "evening", "night", "xmas", "hogmanay", "halloween",
+     "valentine", "valentines"}
 )  # fmt: skip
 _SPEAKS_OF_TIME = frozenset(
     {*_TIME_WORDS, *(d.lower() for d in _WEEKDAYS), *(m.lower() for m in _MONTHS),
