@@ -682,3 +682,20 @@ def test_an_answer_opening_with_well_now_keeps_the_moment(assistant: Assistant) 
     assistant.handle("I have a glimmer")
     assistant.handle("Well now, the robin came right up to the back door")
     assert assistant.journal.latest(1)[0].text == "the robin came right up to the back door"
+
+
+def test_the_words_after_a_short_request_and_a_colon_fill_its_slot(assistant: Assistant) -> None:
+    assert assistant.handle("note: the heron was back").reply.text == "Added to today's notes."
+    assistant.handle("glimmer: a robin on the fence")
+    assistant.handle("no")
+    assert "tagged" in assistant.handle("tag: nature").reply.text
+
+
+def test_an_answers_its_before_the_thing_itself_is_left_out(assistant: Assistant) -> None:
+    assistant.handle("I have a glimmer")
+    assistant.handle("It's the smell of toast from next door")
+    assert assistant.journal.latest(1)[0].text == "the smell of toast from next door"
+    assistant.handle("no")
+    assistant.handle("I have another glimmer")
+    assistant.handle("It's snowing!")
+    assert assistant.journal.latest(1)[0].text == "It's snowing!"

@@ -500,6 +500,11 @@ class Pipeline:
         if said_day is not None and required <= {DAY_SLOT}:
             # "what'd i save yesterday arvo" -> yesterday; "how many yesterday"
             return {DAY_SLOT: said_day}, True
+        told = _told_after_colon(text)
+        free = [n for n in names if intent.slots.get(n) is None and n != DAY_SLOT]
+        if told and len(free) == 1:
+            # "note: the heron was back": the words after a short request and a colon
+            return {free[0]: told}, True
         if names <= optional:
             return {}, True
         if len(required) == 1:
@@ -516,6 +521,20 @@ class Pipeline:
             if value and _fits(name, value):
                 return {name: value}, False
         return None
+
+
+#: At most this many words before a colon make a request whose words follow it.
+COLON_REQUEST_WORDS = 4
+
+
+def _told_after_colon(text: str) -> str:
+    """The words after a colon that closes a short request ("note: the heron was back",
+    "Add a note: worked a double"), or nothing."""
+    head, colon, rest = text.partition(":")
+    rest = rest.strip(" .!")
+    if not colon or not re.search(r"\w", rest) or re.match(r"\d", rest):  # "at 7:30"
+        return ""
+    return rest if 1 <= len(head.split()) <= COLON_REQUEST_WORDS else ""
 
 
 def _fits(name: str, value: str) -> bool:

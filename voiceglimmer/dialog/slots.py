@@ -409,12 +409,21 @@ def _unhedged(words: str) -> str:
     return rest if len(rest.split()) >= 2 else words
 
 
+#: An answer's "it's" or "that was" before the thing itself ("It's the smell of ...");
+#: "It's snowing!" keeps its words.
+_IT_WAS = (
+    r"^(?:it'?s|it is|it was|that was|that's)\s+"
+    r"(?!a (?:bit|little|lot)\b)(?=(?:the|a|an|my|our|his|her|their|this|that|these|those)"
+    r"\s+\S+\s+\w)"
+)
+
+
 def find_answer(text: str, model: Model | None = None) -> str:
     """The moment in an answer to "What was it?"."""
     text = " ".join(text.split())
     cued = find_glimmer(text, model)
     if cued.certain or (model is not None and cued.words):
-        return _unhedged(cued.words)
+        return _unhedged(_compiled(_IT_WAS).sub("", cued.words, count=1))
     words = _opening(text)
     for pattern in ANSWER_LEAD_INS:
         words = _compiled(pattern).sub("", words, count=1).strip()
