@@ -699,3 +699,9 @@ def test_an_answers_its_before_the_thing_itself_is_left_out(assistant: Assistant
     assistant.handle("I have another glimmer")
     assistant.handle("It's snowing!")
     assert assistant.journal.latest(1)[0].text == "It's snowing!"
+
+
+def test_a_stretch_of_days_is_read_not_only_the_last_glimmer(assistant: Assistant) -> None:
+    handled = assistant.handle("read me the last ten days")
+    assert handled.intent == "recall_span"
+    assert "last 10 days" in handled.reply.text
