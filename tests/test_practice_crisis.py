@@ -79,6 +79,10 @@ SAID = [
     "I'm not safe at home",
     "been cutting again",
     "I had the urge to cut last night",
+    "honestly I'm just tired of existing",
+    "most nights I think about dying",
+    "I've written goodbye notes to my kids",
+    "some days I want to drive my car into a tree",
 ]
 
 
@@ -91,6 +95,8 @@ def test_words_from_the_safety_review_get_the_pointer(assistant: Assistant, text
 # Ordinary speech that must not set off the pointer (the false alarms we checked).
 ORDINARY = [
     "I noticed a glimmer: the sunset killed me, it was so beautiful",
+    "I think about my gran a lot, in a good way",
+    "we wrote goodbye cards for the retiring headteacher",
     "the suspense was killing me but the ending was lovely",
     "a chocolate cake to die for",
     "I'm dying to go back to that beach",

@@ -67,7 +67,7 @@ PHRASES: tuple[str, ...] = (
     "(hope|wish) i (do not|never|will not) wake up",
     "(go to sleep|sleep) (forever|and never wake up|and not wake up)",
     "never wake up again",
-    "(tired|sick) of (living|being alive|life)",
+    "(tired|sick) of (living|being alive|life|existing)",
     "done with (life|living)",
     "(give|giving|gave) up on (life|living)",
     "no reason to (live|go on|keep going|be alive)",
@@ -94,7 +94,8 @@ PHRASES: tuple[str, ...] = (
     "(say|saying) goodbye (to everyone|forever|for good|to the world|to you all)",
     "(end|ending|ended) (things|everything)",
     "(want to|going to|thinking of|thinking about|thought about|planning to) end it",
-    "(thinking|thoughts|thought) (about|of) (dying|my death|killing myself|ending my life|"
+    "(think|thinks|thinking|thoughts|thought) (about|of) (dying|my death|killing myself|"
+    "ending my life|"
     "not being here|not being alive|suicide|ending it)",
     "(suicidal|dark|death) thoughts",
     "(hate|hating) being alive",
@@ -157,7 +158,9 @@ PHRASES: tuple[str, ...] = (
     "overdose",
     "overdosed",
     "(write|wrote|writing) a (suicide|goodbye) note",
-    "goodbye note",
+    "goodbye (note|notes)",
+    "suicide notes",
+    "(drive|driving|drove|crash|crashing|crashed) (the|my) car into (a|the) (wall|tree|river)",
     # self-harm
     "(hurt|hurting|harm|harming|cut|cutting|burn|burning|starve|starving) myself",
     "self harm",
