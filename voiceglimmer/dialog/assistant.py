@@ -534,8 +534,8 @@ class Assistant:
 
         if understood is None:
             understood = self.pipeline.robust(text, said)
-        if understood is None and said != text:
-            understood = self._as_said(said)
+        if said != text and (understood is None or self._only_offered(understood)):
+            understood = self._as_said(said) or understood
         if understood is None:
             return Handled(utterance, self._help(), stage="fallback", confidence=0.0)
         if understood.stage == "clarify":
@@ -543,12 +543,17 @@ class Assistant:
         return self._understood(utterance, understood)
 
     def _as_said(self, said: str) -> Understood | None:
-        """A sure reading of the words as said, when the cleaned words meant nothing:
-        "Nice, thanks." is thanks, though "thanks" is cleaned off a glimmer's end."""
+        """A sure reading of the words as said, when the cleaned words meant nothing or
+        were only offered for saving: "Nice, thanks." is thanks, though "thanks" is
+        cleaned off a glimmer's end."""
         guess = self.pipeline.robust(said, said)
         if guess is None or guess.stage != "robust" or guess.intent is self.pipeline.saver():
             return None
         return guess
+
+    def _only_offered(self, understood: Understood) -> bool:
+        """Whether the cleaned words were only offered for saving, unsure ("Brilliant")."""
+        return understood.stage == "clarify" and understood.intent is self.pipeline.saver()
 
     def _understood(self, utterance: Utterance, understood: Understood) -> Handled:
         intent = understood.intent

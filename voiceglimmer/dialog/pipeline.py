@@ -290,8 +290,12 @@ class Pipeline:
         day = cache(lambda: self._day(meant))  # looked for once, when first needed
         if not _sounds_like_a_moment(text) and day() is not None:
             # a day said is evidence for the intents that take one ("a lovely walk on
-            # Sunday" is a told moment, no request)
-            prediction = model.predict(meant, dict.fromkeys(self._dated(), DAY_EVIDENCE))
+            # Sunday" is a told moment, no request); when it doesn't make one of them
+            # the likeliest, the first reading stands with its own confidence ("I think
+            # I had a glimmer at work today?")
+            weighed = model.predict(meant, dict.fromkeys(self._dated(), DAY_EVIDENCE))
+            if weighed.label in self._dated():
+                prediction = weighed
         intent = self.registry.intent(prediction.label)
         told = _as_told(text, said)  # a glimmer's words are found in these
         found = self._slots(intent, told, meant, day) if intent is not None else None
@@ -381,15 +385,18 @@ class Pipeline:
         """A request to be asked for a glimmer that goes on to tell it, after a colon or
         dash the rules are sure of ("I should like to record a glimmer, if I may: the
         frost on the window"): the moment is saved, not asked for; after a full stop it
-        is offered for saving."""
+        is offered for saving. Words after it that name no moment: asked what it was."""
         saver = self.saver()
         if saver is None or intent is None or prediction.confidence < ASK_LEADING:
             return None
-        if intent is not self._asker():
-            return None
+        if intent is not self._asker() and intent is not saver:
+            return None  # the saver, unsure, is as sure as the rules after a colon
         glimmer = slots.find_glimmer(text, self.boundary)
-        if not glimmer.certain or not glimmer.words or self.wrapping(glimmer.words, text):
+        if not glimmer.certain or not glimmer.words:
             return None
+        if self.wrapping(glimmer.words, text):
+            # "I think I had a glimmer at work today?": only where it was had; asked
+            return self._ask_instead(prediction.confidence)
         # told after a colon or dash; "May I add a glimmer to my collection?" tells nothing
         before = text[: text.find(glimmer.words)].rstrip()
         if glimmer.words not in text:
@@ -424,7 +431,8 @@ class Pipeline:
         ):
             return None  # one of the two is clear enough to go its own way
         glimmer = slots.find_glimmer(text, self.boundary)
-        if glimmer.words and not self.wrapping(glimmer.words, text):
+        if glimmer.words and self._clearly_a_moment(glimmer.words):
+            # not "I'd like to save a glimmer. I will think of the words first."
             return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "clarify",
                               round(together, 3))  # fmt: skip
         return self._ask_instead(together)
