@@ -633,6 +633,12 @@ def test_thanks_after_a_word_of_praise_is_thanks(assistant: Assistant, said: str
     assert assistant.handle(said).intent == "thanks"
 
 
+def test_a_moment_said_with_thanks_is_still_offered(assistant: Assistant) -> None:
+    handled = assistant.handle("Lovely walk by the river, thanks.")
+    assert handled.intent == "log_glimmer"
+    assert "Lovely walk by the river" in handled.reply.text
+
+
 def test_a_moment_that_only_looks_like_a_request_without_its_words_is_offered(
     assistant: Assistant,
 ) -> None:

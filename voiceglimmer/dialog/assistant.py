@@ -534,7 +534,7 @@ class Assistant:
 
         if understood is None:
             understood = self.pipeline.robust(text, said)
-        if said != text and (understood is None or self._only_offered(understood)):
+        if said != text and (understood is None or self._only_offered(understood, text)):
             understood = self._as_said(said) or understood
         if understood is None:
             return Handled(utterance, self._help(), stage="fallback", confidence=0.0)
@@ -551,9 +551,14 @@ class Assistant:
             return None
         return guess
 
-    def _only_offered(self, understood: Understood) -> bool:
-        """Whether the cleaned words were only offered for saving, unsure ("Brilliant")."""
-        return understood.stage == "clarify" and understood.intent is self.pipeline.saver()
+    def _only_offered(self, understood: Understood, text: str) -> bool:
+        """Whether the cleaned words, a word alone, were only offered for saving, unsure
+        ("Brilliant" of "Brilliant, thanks."; "Lovely walk by the river" stays offered)."""
+        return (
+            understood.stage == "clarify"
+            and understood.intent is self.pipeline.saver()
+            and len(text.split()) == 1
+        )
 
     def _understood(self, utterance: Utterance, understood: Understood) -> Handled:
         intent = understood.intent
