@@ -431,7 +431,11 @@ class Pipeline:
         ):
             return None  # one of the two is clear enough to go its own way
         glimmer = slots.find_glimmer(text, self.boundary)
-        if glimmer.words and self._clearly_a_moment(glimmer.words):
+        if (
+            glimmer.words
+            and not self.wrapping(glimmer.words, text)
+            and self._clearly_a_moment(glimmer.words)
+        ):
             # not "I'd like to save a glimmer. I will think of the words first."
             return Understood(saver, {GLIMMER_SLOT: glimmer.words}, "clarify",
                               round(together, 3))  # fmt: skip
