@@ -40,6 +40,7 @@ from pathlib import Path
 
 from voiceglimmer.dialog import robust
 from voiceglimmer.dialog.model_cache import cached
+from voiceglimmer.dialog.slots import TITLES
 
 #: Bump when the features or the training change, so old caches are retrained.
 VERSION = 13
@@ -60,7 +61,7 @@ WHOLE_PIECE_WORDS = 3
 #: own ("Mrs. B", "Dr. Rao"), not a sentence's end.
 _MARKS = "!?.,;:()\\[\\]{}\"\u201c\u201d\u2018\u2019'\u2014\u2013\u2026/-"
 _TOKEN = re.compile(
-    rf"\b(?i:mrs|mr|ms|dr|st)\.(?=\s+\w)|[^\s{_MARKS}]+(?:['\u2019\-.:/][^\s{_MARKS}]+)*"
+    rf"\b(?i:{'|'.join(TITLES)})\.(?=\s+\w)|[^\s{_MARKS}]+(?:['\u2019\-.:/][^\s{_MARKS}]+)*"
     rf"|[{_MARKS}]|[^\w\s]"
 )
 _COLONS = frozenset({":", "\u2014", "\u2013", "-"})

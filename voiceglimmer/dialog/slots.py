@@ -225,9 +225,11 @@ def _trim(words: str) -> str:
     return words.strip()
 
 
-#: A sentence's end: a full stop, "!" or "?" and a space, but not "Mrs. B" or "Dr. Rao".
+#: Titles whose full stop ends no sentence ("Mrs. B", "Dr. Rao").
+TITLES = ("mrs", "mr", "ms", "dr", "st")
+#: A sentence's end: a full stop, "!" or "?" and a space, but not a title's.
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])(?<!\bmr\.)(?<!\bmrs\.)(?<!\bms\.)(?<!\bdr\.)(?<!\bst\.)\s+", re.IGNORECASE
+    r"(?<=[.!?])" + "".join(rf"(?<!\b{title}\.)" for title in TITLES) + r"\s+", re.IGNORECASE
 )
 
 

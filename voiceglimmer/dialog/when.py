@@ -379,6 +379,8 @@ _FEASTS: dict[str, tuple[int, int, int]] = {
     "easter": (0, -2, 4),  # Good Friday to Easter Monday
 }
 
+_FEAST = f"({'|'.join(_FEASTS)})"
+
 
 def _easter(year: int) -> date:
     """Easter Sunday in the Gregorian calendar (the anonymous Gregorian computus)."""
@@ -576,7 +578,7 @@ def _span_from(s: str, now: datetime, phrase: str) -> Span:
         return _day_span(_resolve_weekday(m[2], today, strictly_before), today, tz)
 
     # Feast days: the last one that has come ("over Christmas", "Christmas Eve", "Easter").
-    if m := re.fullmatch(rf"(?:(?:this|last|over|at) )?({'|'.join(_FEASTS)}){_YEAR}", s):
+    if m := re.fullmatch(rf"(?:(?:this|last|over|at) )?{_FEAST}{_YEAR}", s):
         first, last_exclusive, label = _feast(m[1], int(m[2]) if m[2] else None, today, phrase)
         if last_exclusive - first == timedelta(days=1):
             return _day_span(first, today, tz)
