@@ -83,6 +83,9 @@ SAID = [
     "most nights I think about dying",
     "I've written goodbye notes to my kids",
     "some days I want to drive my car into a tree",
+    # stretched for feeling, as people type when it is worst
+    "i cant do this anymoreeee",
+    "i wanna killll myself",
 ]
 
 

@@ -117,6 +117,7 @@ def test_an_answer_to_what_was_it_loses_its_lead_in() -> None:
         "I feel like giving up",
         "ngl im kinda freaking out rn",
         "my heart is racing and I don't know why, everything today has been so loud",
+        "everything is tooo muchhh",
     ],
 )
 def test_distress_is_caught(said: str) -> None:
@@ -711,3 +712,12 @@ def test_a_stretch_of_days_is_read_not_only_the_last_glimmer(assistant: Assistan
     handled = assistant.handle("read me the last ten days")
     assert handled.intent == "recall_span"
     assert "last 10 days" in handled.reply.text
+
+
+def test_words_stretched_for_feeling_are_read_as_meant(assistant: Assistant) -> None:
+    assert assistant.handle("heyyy bestie").intent == "greeting"
+    assistant.handle("glimmerrr my cat did the biggest yawnnn")
+    assert assistant.journal.latest(1)[0].text == "my cat did the biggest yawnnn"
+    assert read_answer("yesss").yes is True
+    assert read_answer("noooo thanks").yes is False
+    assert read_answer("yesss pleaseee the short one") == read_answer("yes please the short one")

@@ -37,6 +37,8 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
+from voiceglimmer.wording import unstretched
+
 if TYPE_CHECKING:
     from voiceglimmer.events import Glimmer, Reply
 
@@ -328,6 +330,19 @@ def normalise(text: str) -> str:
     return " ".join(_SPELLED_OUT_RE.sub(lambda m: _SPELLED_OUT[m.group(1)], text).split())
 
 
+def readings(text: str) -> list[str]:
+    """``text`` normalised, and, when letters in it are stretched ("killll myself",
+    "anymoreeee"), as the list's own words: a stretched word must not slip past it."""
+    said = normalise(text)
+    plain = unstretched(said, _listed_words().__contains__)
+    return [said] if plain == said else [said, plain]
+
+
+@cache
+def _listed_words() -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", " ".join((*PHRASES, *NOT_CRISIS))))
+
+
 def phrase_pattern(phrase: str) -> str:
     """A phrase of :data:`PHRASES` as a regular expression over normalised words."""
     pattern = phrase.replace("#", "\0")
@@ -378,7 +393,14 @@ def figure_of_speech(text: str) -> bool:
 
 def crisis_phrase(text: str) -> str | None:
     """The first crisis phrase in ``text`` (normalised), or None."""
-    said = normalise(text)
+    for said in readings(text):
+        phrase = _phrase_in(said)
+        if phrase is not None:
+            return phrase
+    return None
+
+
+def _phrase_in(said: str) -> str | None:
     found = _phrase_re().search(said)
     if found is None:
         return None

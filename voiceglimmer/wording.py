@@ -1,9 +1,10 @@
-"""Small helpers for replies that read well aloud."""
+"""Small helpers for words: replies that read well aloud, and words as people type them."""
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # The person's words come back in the assistant's voice: "my face" is read
 # back as "your face". Only unambiguous swaps; "you" is left alone because
@@ -64,6 +65,35 @@ CONTRACTIONS = {
     "how's": "how is",
     "there's": "there is",
 }
+
+
+#: A letter three times running or more: stretched for feeling ("yesss", "sooo good",
+#: "dieeee"). No English word holds one letter three times running.
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+_STRETCHED_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]*?(?:([^\W\d_])\1{2,}[^\W\d_]*?)+(?![^\W\d_])")
+
+
+def unstretched(text: str, known: Callable[[str], bool]) -> str:
+    """``text`` with each stretched letter said twice or once, whichever first makes a
+    word ``known`` recognises ("goood" -> "good", "yesss" -> "yes", "tooo muchhh" ->
+    "too much"); once when none does ("heyyy" -> "hey"). For matching only: the
+    person's words are kept as they said them."""
+    if not _STRETCHED.search(text):
+        return text
+
+    def word(match: re.Match[str]) -> str:
+        stretched = match.group(0)
+        runs = list(_STRETCHED.finditer(stretched))[:4]
+        options = []
+        for counts in itertools.product((2, 1), repeat=len(runs)):
+            parts, at = [], 0
+            for run, count in zip(runs, counts, strict=True):
+                parts += [stretched[at : run.start()], run.group(1) * count]
+                at = run.end()
+            options.append("".join(parts) + stretched[at:])
+        return next((o for o in options if known(o.lower())), options[-1])
+
+    return _STRETCHED_WORD.sub(word, text)
 
 
 def ordinal(n: int) -> str:

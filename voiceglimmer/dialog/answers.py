@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from voiceglimmer.wording import unstretched
+
 #: Phrases that say yes, lower case, apostrophes dropped. Longer ones are tried first.
 YES: tuple[str, ...] = (
     "yes", "yeah", "yeh", "yea", "yep", "yup", "ya", "yas", "aye", "ay", "sure", "surely",
@@ -86,7 +88,14 @@ class Answer:
 
 def _words(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("'", "")
+    # "yesss", "noooo thanks": a stretched word read as a cue's own
+    text = unstretched(text, _cue_words().__contains__)
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+@cache
+def _cue_words() -> frozenset[str]:
+    return frozenset(" ".join((*YES, *NO, *CORRECTIONS, *LENGTHS)).split())
 
 
 @cache

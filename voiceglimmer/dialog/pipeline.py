@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from voiceglimmer.dialog import boundary, robust, slots, when
 from voiceglimmer.dialog.answers import is_bare_answer
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match, clean_utterance
+from voiceglimmer.wording import unstretched
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -121,8 +122,8 @@ def as_said(value: str, meant: str, said: str) -> str:
     words corrected), in the words of ``said``: the words are lined up, and a run
     that was rewritten ("seven forty two" -> "7 42") maps whole."""
     start = meant.find(value)
-    if value in said or start < 0:
-        return value
+    if start < 0 or re.search(rf"(?<!\w){re.escape(value)}(?!\w)", said):
+        return value  # said as it is meant, whole words ("yawn" is not "yawnnn")
     meant_words = [m.span() for m in re.finditer(r"\S+", meant)]
     said_words = [m.span() for m in re.finditer(r"\S+", said)]
     first = next(i for i, (_, e) in enumerate(meant_words) if e > start)
@@ -199,7 +200,7 @@ class Pipeline:
         ``text`` is the utterance cleaned of fillers; ``said``, when given, is how it
         was said, which a glimmer's last words are taken from ("... waited for me")."""
         tried: list[str] = []
-        for candidate in (text, heard_as_meant(text), _unwrapped(text)):
+        for candidate in (text, self._as_meant(text), _unwrapped(text)):
             if candidate in tried or not candidate:
                 continue
             tried.append(candidate)
@@ -228,6 +229,15 @@ class Pipeline:
                     values[GLIMMER_SLOT] = as_said(refined, candidate, text)
                 return Understood(match.intent, values, "template", 1.0)
         return None
+
+    def _as_meant(self, text: str) -> str:
+        """:func:`heard_as_meant`, and stretched letters said as a word the classifier
+        learned ("heyyy bestie", "soooo what did I save yesterdayyy")."""
+        return heard_as_meant(unstretched(text, self._known))
+
+    def _known(self, word: str) -> bool:
+        model = self.model
+        return model is not None and word in model.vocabularies[0]
 
     def wrapping(self, words: str, text: str = "") -> bool:
         """Whether a would-be glimmer is only the wrapping of a request to save one: words
@@ -279,9 +289,9 @@ class Pipeline:
         model = self.model
         if model is None:
             return None
-        meant = heard_as_meant(_unwrapped(text) or text)
+        meant = self._as_meant(_unwrapped(text) or text)
         prediction = model.predict(meant)
-        whole = heard_as_meant(text)
+        whole = self._as_meant(text)
         if whole != meant:
             # the greeting in front may be all there is: "Good evening to you. God bless."
             greeted = model.predict(whole)
