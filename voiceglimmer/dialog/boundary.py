@@ -51,6 +51,9 @@ SAMPLES = 12000
 PRUNE = 0.1
 #: The starts and the ends (the gap scores' best) weighed again with the pieces whole.
 CANDIDATES = 4
+#: What leaving out a closing costs (log-odds): a moment's own last words lost ("...,
+#: like just for a sec", "and said thanks, son") are worse than a remark kept.
+CLOSING_DOUBT = 0.7
 #: A left-out piece of fewer words counts for less: "it" or "right back" say too
 #: little to be sure they are not the moment's last words.
 WHOLE_PIECE_WORDS = 3
@@ -241,7 +244,8 @@ class Model:
             return 0.0
         p = self.pieces.probabilities(piece)
         odds = math.log(max(p.get(kind, 0.0), 1e-6)) - math.log(max(p.get("moment", 0.0), 1e-6))
-        return min(1.0, words / WHOLE_PIECE_WORDS) * odds
+        doubt = CLOSING_DOUBT if kind == "closing" else 0.0
+        return min(1.0, words / WHOLE_PIECE_WORDS) * odds - doubt
 
     def save(self, path: Path) -> None:
         """Write the model as plain data (never pickle), atomically: JSON at ``path``,
