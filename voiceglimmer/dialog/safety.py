@@ -5,8 +5,9 @@ manage fine without me", "I've been giving my things away", "I don't see a
 tomorrow". The phrase lists in ``voiceglimmer/crisis.py`` and
 ``dialog/distress.py`` catch what they name exactly; this classifier,
 trained on ``voiceglimmer/crisis_sentences.jsonl`` (sentences of crisis,
-distress and ordinary speech written for it, independently of every
-evaluation set), catches the rest. Both nets run on every utterance and every
+distress and ordinary speech written for it, never from the held-out safety
+set or the corpus's test split; the last ordinary ones answer false alarms
+seen on the dev split and the probes), catches the rest. Both nets run on every utterance and every
 answer; either one is enough. The thresholds lean towards the pointer: a
 needless pointer costs seconds, a missed one is not acceptable.
 
