@@ -721,3 +721,9 @@ def test_words_stretched_for_feeling_are_read_as_meant(assistant: Assistant) -> 
     assert read_answer("yesss").yes is True
     assert read_answer("noooo thanks").yes is False
     assert read_answer("yesss pleaseee the short one") == read_answer("yes please the short one")
+
+
+def test_a_day_is_what_to_read_not_a_topic_to_search_for(assistant: Assistant) -> None:
+    handled = assistant.handle("I would like to hear the glimmers I recorded the day before yesterday")
+    assert handled.intent == "recall_span" and "any glimmers about" not in handled.reply.text
+    assert assistant.handle("any glimmers about my walk on monday").intent == "search_glimmers"

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceglimmer.dialog import boundary, robust, slots, when
+from voiceglimmer.dialog.robust import Prediction
 from voiceglimmer.dialog.answers import is_bare_answer
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match, clean_utterance
 from voiceglimmer.wording import unstretched
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
-    from voiceglimmer.dialog.robust import Model, Prediction
+    from voiceglimmer.dialog.robust import Model
 
 #: Found words less likely than this to be a moment, by the boundary's reader of
 #: left-out pieces, are the wrapping of a request to save one, not a glimmer.
@@ -309,6 +310,11 @@ class Pipeline:
         intent = self.registry.intent(prediction.label)
         told = _as_told(text, said)  # a glimmer's words are found in these
         found = self._slots(intent, told, meant, day) if intent is not None else None
+        if found is not None and prediction.label not in self._dated() and day() is not None:
+            dated = self._day_not_topic(model, meant, prediction, found[0], day() or "")
+            if dated is not None:
+                prediction, intent = dated, self.registry.intent(dated.label)
+                found = self._slots(intent, told, meant, day) if intent is not None else None
         runner_up = self._runner_up(prediction, text, meant, found, day)
         if runner_up is not None:
             return runner_up
@@ -479,6 +485,24 @@ class Pipeline:
         # acted on only as surely as any other guess: below ASK, asked about first
         stage = "robust" if prediction.second_confidence >= ASK else "clarify"
         return Understood(second, theirs[0], stage, round(prediction.second_confidence, 3))
+
+    def _day_not_topic(
+        self, model: Model, meant: str, prediction: Prediction, values: Mapping[str, str], day: str
+    ) -> Prediction | None:
+        """The likeliest request that takes a day, when the reading's words would be only
+        the day said ("I'd like to hear the glimmers I recorded on Monday" is no search
+        for the word "Monday"): sure as the two readings together, for they are one."""
+        said = {_bare(w) for w in day.split()} | _DAY_GLUE
+        if not any(v.strip() and {_bare(w) for w in v.split()} <= said for v in values.values()):
+            return None
+        chances = model.probabilities(meant)
+        weighed = {k: p * (DAY_EVIDENCE if k in self._dated() else 1.0) for k, p in chances.items()}
+        dated = [k for k in weighed if k in self._dated()]
+        if not dated:
+            return None
+        best = max(dated, key=weighed.__getitem__)
+        sure = (weighed[best] + weighed[prediction.label]) / sum(weighed.values())
+        return Prediction(best, sure, prediction.label, 0.0)
 
     def _day(self, meant: str) -> str | None:
         """The words of a day said inside ``meant``, if any ("yesterday arvo" -> yesterday)."""
@@ -846,6 +870,10 @@ _POLITE = frozenset(
      "ok", "okay", "so", "um", "uh", "hey", "again", "instead", "then", "thanks", "mate",
      "dear", "love", "lol", "haha"}
 )  # fmt: skip
+
+
+#: Words around a day said that don't make a topic of it ("from", "on Monday").
+_DAY_GLUE = frozenset({"on", "from", "of", "the", "about", "for", "in", "at", "during", ""})
 
 
 def _bare(word: str) -> str:
