@@ -724,6 +724,28 @@ def test_words_stretched_for_feeling_are_read_as_meant(assistant: Assistant) -> 
 
 
 def test_a_day_is_what_to_read_not_a_topic_to_search_for(assistant: Assistant) -> None:
-    handled = assistant.handle("I would like to hear the glimmers I recorded the day before yesterday")
+    said = "I would like to hear the glimmers I recorded the day before yesterday"
+    handled = assistant.handle(said)
     assert handled.intent == "recall_span" and "any glimmers about" not in handled.reply.text
     assert assistant.handle("any glimmers about my walk on monday").intent == "search_glimmers"
+
+
+def test_a_word_that_only_opens_is_left_out_even_without_a_comma(assistant: Assistant) -> None:
+    handled = assistant.handle("bro my dog did a zoomies lap around the garden")
+    assert handled.reply.data["proposed_glimmer"] == "my dog did a zoomies lap around the garden"
+    assistant.handle("never mind")
+    handled = assistant.handle("mate brought me a coffee on site")
+    assert handled.reply.data["proposed_glimmer"] == "mate brought me a coffee on site"
+    assistant.handle("never mind")
+    assistant.handle("I have a glimmer")
+    assistant.handle("well now the stars over the barn when i went out to the ewes")
+    saved = assistant.journal.latest(1)[0].text
+    assert saved == "the stars over the barn when i went out to the ewes"
+
+
+def test_a_moment_never_ends_on_a_word_that_needs_more(assistant: Assistant) -> None:
+    handled = assistant.handle(
+        "the midwife said theyre both gaining weight really well and i did that"
+    )
+    proposed = handled.reply.data["proposed_glimmer"]
+    assert proposed.startswith("the midwife said") and not proposed.endswith(" i")

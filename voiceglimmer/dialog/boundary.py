@@ -199,7 +199,7 @@ class Model:
             s = e - 1  # a start at gap s, the moment's first token is found[s]
             if _wordy(found[s][0]) and (top_start < 0 or starts[s] > starts[top_start]):
                 top_start = s
-            if top_start < 0 or not _wordy(found[e - 1][0]):
+            if top_start < 0 or not _can_end(found, e):
                 continue
             score = starts[top_start] + ends[e]
             if best is None or score > best[0]:
@@ -223,7 +223,7 @@ class Model:
     ) -> tuple[int, int]:
         wordy = range(len(found))
         firsts = sorted((g for g in wordy if _wordy(found[g][0])), key=lambda g: -starts[g])
-        lasts = sorted((g + 1 for g in wordy if _wordy(found[g][0])), key=lambda g: -ends[g])
+        lasts = sorted((g + 1 for g in wordy if _can_end(found, g + 1)), key=lambda g: -ends[g])
         before = {g: self._left_out(text[: found[g][1]], "lead")
                   for g in {first, *firsts[:CANDIDATES]}}  # fmt: skip
         after = {g: self._left_out(text[found[g - 1][2] :], "closing")
@@ -277,6 +277,24 @@ class Model:
         if with_pieces and pieces is None:
             return None
         return cls(vocabulary, starts, ends, pieces)
+
+
+#: Words no moment ends on while the person went on: "... gaining weight really well and
+#: I", "... even though my birthday", "... the baby laughed at the".
+DANGLING = frozenset({
+    "and", "but", "or", "so", "because", "cos", "the", "a", "an", "my", "your", "his", "their",
+    "our", "i", "they", "we", "he", "she", "of", "with", "which", "who", "while", "if",
+    "than", "as", "though", "although", "even", "whose",
+})  # fmt: skip
+
+
+def _can_end(found: list[tuple[str, int, int]], end: int) -> bool:
+    """Whether the moment can end before token ``end``: after a word, and not on a
+    word that needs more (unless the person stopped there)."""
+    last = found[end - 1][0]
+    if not _wordy(last):
+        return False
+    return last.lower() not in DANGLING or not any(_wordy(w) for w, _, _ in found[end:])
 
 
 def _pieces_path(path: Path) -> Path:

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceglimmer.dialog import boundary, robust, slots, when
-from voiceglimmer.dialog.robust import Prediction
 from voiceglimmer.dialog.answers import is_bare_answer
+from voiceglimmer.dialog.robust import Prediction
 from voiceglimmer.dialog.understanding import Intent, IntentRegistry, Match, clean_utterance
 from voiceglimmer.wording import unstretched
 

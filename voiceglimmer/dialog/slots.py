@@ -89,9 +89,13 @@ LEAD_INS: tuple[str, ...] = (
     # "good moment today, ...", "just had a lovely moment, ..."
     r"\b(?:good|nice|lovely|happy|small) (?:moment|thing)(?: today| just now)?\s*[:,—–-]\s*",
 )
+#: After a word that only opens ("well now", "bro", "mate"): a comma, or, as a recogniser
+#: writes it without one, the words a moment starts with ("mate the walk home", "well
+#: now the stars"); "mate brought me a coffee" keeps its mate.
+OPENS = r"(?=\s*,|\s+(?:the|a|an|my|our|this|that|these|those|his|her|their|it|i|we)\b)"
 #: Lead-ins of an answer to "What was it?" (the question already says "glimmer").
 ANSWER_LEAD_INS: tuple[str, ...] = (
-    r"^(?:(?:oh|um+|uh+|hm+|hmm+|ah|och|eh|well now(?=\s*,)|well|so|ok|okay|right|yes|yeah|aye|"
+    rf"^(?:(?:oh|um+|uh+|hm+|hmm+|ah|och|eh|well now{OPENS}|well|so|ok|okay|right|yes|yeah|aye|"
     r"oh yes|ah yes|oh yeah|let me think|thank you for asking|is it recording|like|"
     r"wait what was it|oh gosh what was it|gosh what was it|what was it|i think|just|"
     r"wait no|no wait)\b[\s,.!?…]*)+",
@@ -104,7 +108,7 @@ OPENINGS = (
     r"^(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|"
     # "Morning!" greets; "Evening light on the piano" is the moment
     r"(?:morning|evening)(?=\s*[,.!?…]|\s+(?:all|everyone|there|love|dear)\b)|"
-    r"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well now(?=\s*,)|well|right|sorry|please|pls|plz|"
+    rf"oh|um+|uh+|er+m*|hm+|ah|och|so|ok|okay|well now{OPENS}|well|right|sorry|please|pls|plz|"
     r"dear|like|"
     r"ok so|okay so|so like|idk|i guess|is it listening|is this on|gosh|ngl|tbh|yo|basically|"
     r"i don'?t know if this counts(?: but)?|idk if it counts(?: but)?|it'?s kind of small(?: but)?|"
@@ -112,7 +116,7 @@ OPENINGS = (
     # "random but the pigeons ...", "ok so random, ..."; "random glimmer pls" asks for one
     r"random but|random(?=\s*[,.!…])|"
     # "Mate, the walk home ...", "bro, the sky ...", "ye know whit, the dug ..."
-    r"(?:bro|bruh|mate|dude|man|fam|girl|babe|hun|pal|lads|guys)(?=\s*,)|"
+    rf"(?:bro|bruh|mate|dude|man|fam|girl|babe|hun|pal|lads|guys){OPENS}|"
     r"(?:you|ye|ya) know (?:what|whit|wot)(?=\s*,)|"
     r"(?:so )?it'?s kind of a long story but the short version is(?: that)?)\b[\s,.!?…]*)+"
 )

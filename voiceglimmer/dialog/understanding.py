@@ -37,6 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voiceglimmer.dialog.slots import OPENS
 from voiceglimmer.wording import CONTRACTIONS as _CONTRACTIONS
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ _CONTRACTION_RE = re.compile(
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:um+|uh+|erm+|er|hmm+|oh|ah|okay|ok|so|well now(?=\s*,)|well|hey|hi|right|alright|"
+    rf"^(?:(?:um+|uh+|erm+|er|hmm+|oh|ah|okay|ok|so|well now{OPENS}|well|hey|hi|right|alright|"
     r"like|please)"
     r"\b[\s,.!?;:-]*)+",
     re.IGNORECASE,
