@@ -749,3 +749,20 @@ def test_a_moment_never_ends_on_a_word_that_needs_more(assistant: Assistant) -> 
     )
     proposed = handled.reply.data["proposed_glimmer"]
     assert proposed.startswith("the midwife said") and not proposed.endswith(" i")
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [("Hi there", "greeting"), ("hey there", "greeting"), ("cya", "goodbye"),
+     ("gtg", "goodbye"), ("thnx", "thanks"), ("what does this app even do", "help")],
+)  # fmt: skip
+def test_small_talk_in_few_or_shortened_words(assistant: Assistant, said: str, intent: str) -> None:
+    assert assistant.handle(said).intent == intent
+
+
+def test_a_greeting_with_news_greets_and_a_greeting_with_a_moment_offers_it(
+    assistant: Assistant,
+) -> None:
+    assert assistant.handle("Hello, it's me again, home from work.").intent == "greeting"
+    handled = assistant.handle("Morning! Frost on the lawn.")
+    assert handled.reply.data["proposed_glimmer"] == "Frost on the lawn"

@@ -296,8 +296,12 @@ class Pipeline:
         if whole != meant:
             # the greeting in front may be all there is: "Good evening to you. God bless."
             greeted = model.predict(whole)
-            if greeted.confidence > prediction.confidence:
+            if greeted.confidence > prediction.confidence and not self._clearly_a_moment(
+                _unwrapped(text)
+            ):  # "Morning! Frost on the lawn." greets, and tells a moment to offer
                 meant, prediction = whole, greeted
+            elif (news := self._greeting_with_news(text, prediction)) is not None:
+                return news
         day = cache(lambda: self._day(meant))  # looked for once, when first needed
         if not _sounds_like_a_moment(text) and day() is not None:
             # a day said is evidence for the intents that take one ("a lovely walk on
@@ -324,6 +328,14 @@ class Pipeline:
         torn = self._has_one(prediction, told)
         if torn is not None:
             return torn
+        if (
+            intent is not None
+            and intent.label == OUT_OF_SCOPE
+            and _statement(text)
+            and self._clearly_a_moment(_unwrapped(text) or text)
+        ):
+            # "Snow on the hills.": weather told as a moment, not asked for
+            intent, found = None, None
         confident = intent is not None and prediction.confidence >= CONFIDENT
         saver = self.saver()
         if confident and found is not None and found[1]:
@@ -370,8 +382,7 @@ class Pipeline:
             # words it lacks ("Frost on the lawn." names no day to read)
             and not (
                 _statement(text)
-                and intent is not None
-                and (intent.label == OUT_OF_SCOPE or found is None)
+                and (intent is None or intent.label == OUT_OF_SCOPE or found is None)
             )
         )
         if saver is not None and (
@@ -485,6 +496,28 @@ class Pipeline:
         # acted on only as surely as any other guess: below ASK, asked about first
         stage = "robust" if prediction.second_confidence >= ASK else "clarify"
         return Understood(second, theirs[0], stage, round(prediction.second_confidence, 3))
+
+    def _greeting_with_news(self, text: str, prediction: Prediction) -> Understood | None:
+        """A greeting with a little news that names no moment and asks for nothing ("Hey.
+        Just got off a twelve.", "Hi, is me again, after my shift."): a greeting, whose
+        answer asks for a glimmer; "Morning! Frost on the lawn." is still a moment."""
+        rest = _unwrapped(text)
+        greeting = self.registry.intent(GREETING)
+        if (
+            greeting is None
+            or not _GREETED.match(text)
+            or (prediction.confidence >= CONFIDENT and prediction.label != self._saver_label())
+            or not _statement(rest)
+            or len(rest.split()) > SMALL_TALK_WORDS
+            or _GLIMMER_WORD.search(rest)
+            or self._clearly_a_moment(rest)
+        ):
+            return None
+        return Understood(greeting, {}, "robust", round(1 - prediction.confidence, 3))
+
+    def _saver_label(self) -> str:
+        saver = self.saver()
+        return saver.label if saver is not None else ""
 
     def _day_not_topic(
         self, model: Model, meant: str, prediction: Prediction, values: Mapping[str, str], day: str
@@ -872,6 +905,17 @@ _POLITE = frozenset(
 )  # fmt: skip
 
 
+GREETING = f"{SMALL_TALK}/greeting"
+#: A greeting in front of the words.
+_GREETED = re.compile(
+    r"^(?:(?:hello|hi|hey|hiya|howdy|heya|yo|good (?:morning|afternoon|evening|day))\b|"
+    r"(?:morning|mornin'?|evening|afternoon)[.!,])",
+    re.IGNORECASE,
+)
+#: Words that name the practice: news with them in it is about a glimmer.
+_GLIMMER_WORD = re.compile(
+    r"\b(?:gl[ai]m+[eo]u?rs?|glamours?|moments?|save|note|log|savou?r|journal)\b", re.IGNORECASE
+)
 #: Words around a day said that don't make a topic of it ("from", "on Monday").
 _DAY_GLUE = frozenset({"on", "from", "of", "the", "about", "for", "in", "at", "during", ""})
 

@@ -65,8 +65,10 @@ _CONTRACTION_RE = re.compile(
     + r")(?![\w'])",
     re.IGNORECASE,
 )
+#: "hey" and "hi" open a sentence, unless they are all of it ("hi there", "hey again").
+_HI = r"(?:hey|hi)(?![\s,]+(?:there|again|all|everyone|everybody|y'?all|folks|you)\W*$)"
 _LEADING_FILLER = re.compile(
-    rf"^(?:(?:um+|uh+|erm+|er|hmm+|oh|ah|okay|ok|so|well now{OPENS}|well|hey|hi|right|alright|"
+    rf"^(?:(?:um+|uh+|erm+|er|hmm+|oh|ah|okay|ok|so|well now{OPENS}|well|{_HI}|right|alright|"
     r"like|please)"
     r"\b[\s,.!?;:-]*)+",
     re.IGNORECASE,
