@@ -766,3 +766,15 @@ def test_a_greeting_with_news_greets_and_a_greeting_with_a_moment_offers_it(
     assert assistant.handle("Hello, it's me again, home from work.").intent == "greeting"
     handled = assistant.handle("Morning! Frost on the lawn.")
     assert handled.reply.data["proposed_glimmer"] == "Frost on the lawn"
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["I think I've a small one from the bus, can I tell you about it?",
+     "i think i have one today it's small but i want to keep it"],
+)  # fmt: skip
+def test_saying_there_is_one_and_asking_how_is_asked_what_it_was(
+    assistant: Assistant, said: str
+) -> None:
+    handled = assistant.handle(said)
+    assert handled.intent == "ask_for_glimmer" and not list(assistant.journal)
