@@ -498,9 +498,10 @@ class Pipeline:
         return Understood(second, theirs[0], stage, round(prediction.second_confidence, 3))
 
     def _greeting_with_news(self, text: str, prediction: Prediction) -> Understood | None:
-        """A greeting with a little news that names no moment and asks for nothing ("Hey.
-        Just got off a twelve.", "Hi, is me again, after my shift."): a greeting, whose
-        answer asks for a glimmer; "Morning! Frost on the lawn." is still a moment."""
+        """A greeting with a little news that names no moment and asks for nothing
+        ("Hello, it's me again, home from work.", "Hi, is me again, after my shift."): a
+        greeting, whose answer asks for a glimmer; "Morning! Frost on the lawn." is still
+        a moment, and so, for the pieces reader, is "Hey. Just got off a twelve."."""
         rest = _unwrapped(text)
         greeting = self.registry.intent(GREETING)
         if (

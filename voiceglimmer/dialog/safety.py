@@ -7,9 +7,10 @@ tomorrow". The phrase lists in ``voiceglimmer/crisis.py`` and
 trained on ``voiceglimmer/crisis_sentences.jsonl`` (sentences of crisis,
 distress and ordinary speech written for it, never from the held-out safety
 set or the corpus's test split; the last ordinary ones answer false alarms
-seen on the dev split and the probes), catches the rest. Both nets run on every utterance and every
-answer; either one is enough. The thresholds lean towards the pointer: a
-needless pointer costs seconds, a missed one is not acceptable.
+seen on the dev split and the probes), catches the rest. Both nets run on
+every utterance and every answer; either one is enough. The thresholds lean
+towards the pointer: a needless pointer costs seconds, a missed one is not
+acceptable.
 
 The sentences file is part of the reviewed safety material, like crisis.py:
 a change to it must be read and approved by a person.
