@@ -330,17 +330,18 @@ def normalise(text: str) -> str:
     return " ".join(_SPELLED_OUT_RE.sub(lambda m: _SPELLED_OUT[m.group(1)], text).split())
 
 
-def readings(text: str) -> list[str]:
+def readings(text: str, phrases: tuple[str, ...] = ()) -> list[str]:
     """``text`` normalised, and, when letters in it are stretched ("killll myself",
-    "anymoreeee"), as the list's own words: a stretched word must not slip past it."""
+    "anymoreeee"), in the words of ``phrases`` (by default this module's lists): a
+    stretched word must not slip past a list."""
     said = normalise(text)
-    plain = unstretched(said, _listed_words().__contains__)
+    plain = unstretched(said, _words_of(phrases or (*PHRASES, *NOT_CRISIS)).__contains__)
     return [said] if plain == said else [said, plain]
 
 
 @cache
-def _listed_words() -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z]+", " ".join((*PHRASES, *NOT_CRISIS))))
+def _words_of(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", " ".join(phrases)))
 
 
 def phrase_pattern(phrase: str) -> str:

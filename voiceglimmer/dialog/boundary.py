@@ -193,13 +193,14 @@ class Model:
         if not any(_wordy(w) for w, _, _ in found):
             return None
         starts, ends = self.scores([w for w, _, _ in found])
+        can_end = _can_end(found)
         best: tuple[float, int, int] | None = None
         top_start = -1
         for e in range(1, len(found) + 1):
             s = e - 1  # a start at gap s, the moment's first token is found[s]
             if _wordy(found[s][0]) and (top_start < 0 or starts[s] > starts[top_start]):
                 top_start = s
-            if top_start < 0 or not _can_end(found, e):
+            if top_start < 0 or not can_end[e]:
                 continue
             score = starts[top_start] + ends[e]
             if best is None or score > best[0]:
@@ -208,7 +209,7 @@ class Model:
             return None
         _, first, end = best
         if self.pieces is not None:
-            first, end = self._weighed(text, found, starts, ends, first, end)
+            first, end = self._weighed(text, found, starts, ends, can_end, first, end)
         confidence = min(_sigmoid(starts[first]), _sigmoid(ends[end]))
         return Span(found[first][1], found[end - 1][2], round(confidence, 3))
 
@@ -218,12 +219,13 @@ class Model:
         found: list[tuple[str, int, int]],
         starts: list[float],
         ends: list[float],
+        can_end: list[bool],
         first: int,
         end: int,
     ) -> tuple[int, int]:
         wordy = range(len(found))
         firsts = sorted((g for g in wordy if _wordy(found[g][0])), key=lambda g: -starts[g])
-        lasts = sorted((g + 1 for g in wordy if _can_end(found, g + 1)), key=lambda g: -ends[g])
+        lasts = sorted((g + 1 for g in wordy if can_end[g + 1]), key=lambda g: -ends[g])
         before = {g: self._left_out(text[: found[g][1]], "lead")
                   for g in {first, *firsts[:CANDIDATES]}}  # fmt: skip
         after = {g: self._left_out(text[found[g - 1][2] :], "closing")
@@ -288,13 +290,17 @@ DANGLING = frozenset({
 })  # fmt: skip
 
 
-def _can_end(found: list[tuple[str, int, int]], end: int) -> bool:
-    """Whether the moment can end before token ``end``: after a word, and not on a
-    word that needs more (unless the person stopped there)."""
-    last = found[end - 1][0]
-    if not _wordy(last):
-        return False
-    return last.lower() not in DANGLING or not any(_wordy(w) for w, _, _ in found[end:])
+def _can_end(found: list[tuple[str, int, int]]) -> list[bool]:
+    """For each gap, whether the moment can end there: after a word, and not on a word
+    that needs more (unless the person stopped there). One pass from the right."""
+    can_end = [False] * (len(found) + 1)
+    went_on = False
+    for end in range(len(found), 0, -1):
+        word = found[end - 1][0]
+        if _wordy(word):
+            can_end[end] = not went_on or word.lower() not in DANGLING
+            went_on = True
+    return can_end
 
 
 def _pieces_path(path: Path) -> Path:

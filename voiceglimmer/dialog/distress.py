@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from voiceglimmer.crisis import normalise, phrase_pattern
-from voiceglimmer.wording import unstretched
+from voiceglimmer.crisis import phrase_pattern, readings
 
 _NOW = "[so|really|very|quite|rather|a bit|a little|kind of|kinda|super|all|just|too]"
 #: Phrases of distress, in crisis.py's syntax: ``(a|b)`` a choice, ``[a]`` optional.
@@ -79,18 +78,12 @@ def _distress_re() -> re.Pattern[str]:
 
 def distress_phrase(text: str) -> str | None:
     """The first phrase of distress in ``text`` (normalised), or None."""
-    said = normalise(text)
     # a stretched word read as the list's own ("tooo muchhh" as "too much")
-    for reading in dict.fromkeys((said, unstretched(said, _listed_words().__contains__))):
+    for reading in readings(text, PHRASES):
         found = _distress_re().search(reading)
         if found:
             return found.group(1)
     return None
-
-
-@cache
-def _listed_words() -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z]+", " ".join(PHRASES)))
 
 
 def is_distress(text: str) -> bool:

@@ -65,6 +65,8 @@ RUNNER_UP = 0.5
 SMALL_TALK = "small-talk"
 #: Small talk's guess that a request is for something the assistant can't do.
 OUT_OF_SCOPE = f"{SMALL_TALK}/out_of_scope"
+#: Small talk's greeting.
+GREETING = f"{SMALL_TALK}/greeting"
 #: Small talk guessed without confidence is answered only in this few words.
 SMALL_TALK_WORDS = 8
 #: A slot of this name holds a day or a stretch of days, read by the spoken dates
@@ -290,18 +292,22 @@ class Pipeline:
         model = self.model
         if model is None:
             return None
-        meant = self._as_meant(_unwrapped(text) or text)
+        rest = _unwrapped(text) or text
+        # whether the words after any greeting name a moment: asked once, when needed
+        a_moment = cache(lambda: self._clearly_a_moment(rest))
+        meant = self._as_meant(rest)
         prediction = model.predict(meant)
         whole = self._as_meant(text)
         if whole != meant:
             # the greeting in front may be all there is: "Good evening to you. God bless."
             greeted = model.predict(whole)
-            if greeted.confidence > prediction.confidence and not self._clearly_a_moment(
-                _unwrapped(text)
-            ):  # "Morning! Frost on the lawn." greets, and tells a moment to offer
+            if greeted.confidence > prediction.confidence and not a_moment():
+                # "Morning! Frost on the lawn." greets, and tells a moment to offer
                 meant, prediction = whole, greeted
-            elif (news := self._greeting_with_news(text, prediction)) is not None:
-                return news
+            elif self._greeting_with_news(text, rest, prediction) and not a_moment():
+                greeting = self.registry.intent(GREETING)
+                if greeting is not None:
+                    return Understood(greeting, {}, "robust", round(1 - prediction.confidence, 3))
         day = cache(lambda: self._day(meant))  # looked for once, when first needed
         if not _sounds_like_a_moment(text) and day() is not None:
             # a day said is evidence for the intents that take one ("a lovely walk on
@@ -328,12 +334,7 @@ class Pipeline:
         torn = self._has_one(prediction, told)
         if torn is not None:
             return torn
-        if (
-            intent is not None
-            and intent.label == OUT_OF_SCOPE
-            and _statement(text)
-            and self._clearly_a_moment(_unwrapped(text) or text)
-        ):
+        if intent is not None and intent.label == OUT_OF_SCOPE and _statement(text) and a_moment():
             # "Snow on the hills.": weather told as a moment, not asked for
             intent, found = None, None
         confident = intent is not None and prediction.confidence >= CONFIDENT
@@ -497,28 +498,20 @@ class Pipeline:
         stage = "robust" if prediction.second_confidence >= ASK else "clarify"
         return Understood(second, theirs[0], stage, round(prediction.second_confidence, 3))
 
-    def _greeting_with_news(self, text: str, prediction: Prediction) -> Understood | None:
+    def _greeting_with_news(self, text: str, rest: str, prediction: Prediction) -> bool:
         """A greeting with a little news that names no moment and asks for nothing
         ("Hello, it's me again, home from work.", "Hi, is me again, after my shift."): a
         greeting, whose answer asks for a glimmer; "Morning! Frost on the lawn." is still
-        a moment, and so, for the pieces reader, is "Hey. Just got off a twelve."."""
-        rest = _unwrapped(text)
-        greeting = self.registry.intent(GREETING)
-        if (
-            greeting is None
-            or not _GREETED.match(text)
-            or (prediction.confidence >= CONFIDENT and prediction.label != self._saver_label())
-            or not _statement(rest)
-            or len(rest.split()) > SMALL_TALK_WORDS
-            or _GLIMMER_WORD.search(rest)
-            or self._clearly_a_moment(rest)
-        ):
-            return None
-        return Understood(greeting, {}, "robust", round(1 - prediction.confidence, 3))
-
-    def _saver_label(self) -> str:
-        saver = self.saver()
-        return saver.label if saver is not None else ""
+        a moment, and so, for the pieces reader, is "Hey. Just got off a twelve." (the
+        caller asks the pieces reader last, once)."""
+        saving = self.registry.intent(prediction.label) is self.saver()
+        return (
+            bool(_GREETED.match(text))
+            and (saving or prediction.confidence < CONFIDENT)
+            and _statement(rest)
+            and len(rest.split()) <= SMALL_TALK_WORDS
+            and not _GLIMMER_WORD.search(rest)
+        )
 
     def _day_not_topic(
         self, model: Model, meant: str, prediction: Prediction, values: Mapping[str, str], day: str
@@ -906,7 +899,6 @@ _POLITE = frozenset(
 )  # fmt: skip
 
 
-GREETING = f"{SMALL_TALK}/greeting"
 #: A greeting in front of the words.
 _GREETED = re.compile(
     r"^(?:(?:hello|hi|hey|hiya|howdy|heya|yo|good (?:morning|afternoon|evening|day))\b|"
@@ -915,7 +907,7 @@ _GREETED = re.compile(
 )
 #: Words that name the practice: news with them in it is about a glimmer.
 _GLIMMER_WORD = re.compile(
-    r"\b(?:gl[ai]m+[eo]u?rs?|glamours?|moments?|save|note|log|savou?r|journal)\b", re.IGNORECASE
+    rf"\b(?:(?:{slots.GLIMMER})s?|moments?|save|note|log|savou?r|journal)\b", re.IGNORECASE
 )
 #: Words around a day said that don't make a topic of it ("from", "on Monday").
 _DAY_GLUE = frozenset({"on", "from", "of", "the", "about", "for", "in", "at", "during", ""})

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from voiceglimmer.dialog.boundary import Model
 
-_GLIMMER = r"gl[ai]m+[eo]u?r|glimmers?|glimer|glamour"
+#: The word glimmer, and the near-words people and recognisers write for it.
+GLIMMER = r"gl[ai]m+[eo]u?r|glimmers?|glimer|glamour"
 _KEEP = (
     r"save|record|log|note(?: down)?|add|keep|remember|mind|put(?: it)? down|put in|"
     r"write(?: it)? down|jot(?: down)?|hold on to|hang on to|worth keeping|worth noting|"
@@ -36,7 +37,7 @@ _KEEP = (
 #: Lead-ins after which the moment itself begins (case-insensitive, searched anywhere).
 LEAD_INS: tuple[str, ...] = (
     # "glimmer: ...", "new glimmer - ...", "glimmer for today: ...", "glimmer. Coffee on ..."
-    rf"\b(?:{_GLIMMER})\b(?:\s+(?:for|from)\s+(?:today|tonight|this \w+|me))?"
+    rf"\b(?:{GLIMMER})\b(?:\s+(?:for|from)\s+(?:today|tonight|this \w+|me))?"
     r"(?:\s+(?:i guess|please|pls|plz|today|just now|then|is|was))?\s*(?:[:—–]|-+|\.{1,3}|,)\s*",
     # "the glimmer is: ...", "content: ...", "the following moment: ...", "is this: ..."
     r"\b(?:the glimmer (?:is|was)|content|the following(?: moment)?|(?:is|was) this|"
@@ -45,11 +46,11 @@ LEAD_INS: tuple[str, ...] = (
     rf"\b(?:{_KEEP})\b(?:\s+(?:this|that|it|one|this one|wan|this wan|the following))?"
     r"(?:\s+(?:one|please|pls|plz|fur me|for me))*\s*(?:[:—–]|-+|\.)\s+",
     # "save this one please, the bus driver ...", "can you save this as a glimmer, ..."
-    rf"\b(?:{_KEEP})\b\s+(?:this|it)(?:\s+(?:one|as a (?:{_GLIMMER})))?"
+    rf"\b(?:{_KEEP})\b\s+(?:this|it)(?:\s+(?:one|as a (?:{GLIMMER})))?"
     r"(?:\s+(?:please|pls|plz|for me))*(?:\s+before i forget)?\s*,\s*",
     # "please record as a glimmer that ...", "put down that ...", "remember for me, dear, that"
     rf"(?<!a )(?<!the )(?<!sticky )(?<!my )\b(?:{_KEEP})\b"
-    rf"(?:[\s,]+(?:as a (?:{_GLIMMER})|for me|please|dear))*[\s,]+that\s+",
+    rf"(?:[\s,]+(?:as a (?:{GLIMMER})|for me|please|dear))*[\s,]+that\s+",
     # "noting one. the blanket's weight", "logging this one: ..." (said as it's done)
     r"^(?:noting|logging|saving|adding|recording|jotting down) (?:one|this(?: one)?|another)"
     r"\s*(?:[.:,—–]|-+)\s+",
@@ -58,25 +59,25 @@ LEAD_INS: tuple[str, ...] = (
     r"\s*(?:[.:,—–]|-+)\s+",
     r"\b(?:add|save|log|note) (?:another one|one more)(?: first| too| as well)?\s+(?=\w)",
     # "new glimmer my bestie ...", "add glimmer the song ..."
-    rf"\b(?:new|another|add|save|log|record)\s+(?:a\s+)?(?:{_GLIMMER})(?:\s+(?:pls|plz))?"
+    rf"\b(?:new|another|add|save|log|record)\s+(?:a\s+)?(?:{GLIMMER})(?:\s+(?:pls|plz))?"
     r"\s+(?!to\b|for\b|please)",
     # "I have a glimmer to note down, please. The roses ..."
-    rf"\b(?:{_GLIMMER})\s+to\s+(?:{_KEEP})(?:\s+down)?(?:[\s,]+please)?\s*[.:,]\s+",
+    rf"\b(?:{GLIMMER})\s+to\s+(?:{_KEEP})(?:\s+down)?(?:[\s,]+please)?\s*[.:,]\s+",
     # "I have a glimmer to record and I will state it now: ..."
-    rf"\b(?:{_GLIMMER})\b[^:]{{0,60}}:(?!\d)\s*",  # not the colon of "At 07:42"
+    rf"\b(?:{GLIMMER})\b[^:]{{0,60}}:(?!\d)\s*",  # not the colon of "At 07:42"
     # "note down coffee still warm", "remember this warm socks" (at the start, unpunctuated)
     rf"^(?:please |can you |could you |would you )?(?:{_KEEP})(?: down)?"
     r"(?: (?:this|that|it|the following)(?: one| moment)?)?(?: please| for me)?\s+(?!that\b)",
     # unpunctuated, as a recogniser writes it: "save a glamour for me my grandson ...",
     # "new glimmer please sweet peas ...", "glimmer i guess the cat sat with me"
-    rf"\b(?:{_GLIMMER})\b(?:\s+(?:please|for me|for you|i guess|then|for today|today|"
+    rf"\b(?:{GLIMMER})\b(?:\s+(?:please|for me|for you|i guess|then|for today|today|"
     r"to (?:record|note|log|save|add|share|report|put in)(?: down)?(?: please)?|"
     r"(?:the )?(?:glimmer|moment) (?:is|was)))*\s+(?=\w)",
     # "Today I noticed the postman whistling" (at the start only)
     r"^(?:today |this morning |tonight |just now )?i (?:noticed|saw|spotted)\s+(?!a (?:gl))",
     # "I had a glimmer this morning when ...", "today I had a glimmer when ..."
     rf"\b(?:noticed|had|have|got|found|felt|caught|spotted)\s+(?:a |another |one )?"
-    rf"(?:{_GLIMMER})(?:\s+(?:today|this morning|this afternoon|this evening|tonight|"
+    rf"(?:{GLIMMER})(?:\s+(?:today|this morning|this afternoon|this evening|tonight|"
     r"yesterday|just now|earlier))?\s*(?:,\s*)?(?:when|which was when|which was|:|-|,)\s*",
     # "something nice happened: ...", "something I want to keep, ..."
     r"\bsomething (?:nice|good|lovely|small|sweet|kind|i want to (?:keep|remember|save))"
