@@ -102,9 +102,7 @@ def _clean(text: str) -> str:
 def _loop_vs_vosk(ctx: Context) -> Figure:
     wav = _loop_input(ctx)
     model = str(korean_model_path())
-    env = ctx.child_env(
-        home=ctx.folder("floor-home"), VOICEGLIMMER_CACHE=str(cache_root() / "models")
-    )
+    env = ctx.child_env(home=ctx.folder("floor-home"), VOICEGLIMMER_CACHE=str(_models()))
     loop_args = [sys.executable, "-m", "voiceglimmer", "run", "--json", "--no-wake"]
     loop_args += ["--model", model, "--input", str(wav), "--output", str(ctx.work / "out.wav")]
     _child_cpu(loop_args, env)  # fills the home's caches (templates, learned models)
@@ -421,6 +419,15 @@ def memory_worker(model_path: str, wav: str) -> None:
     )
 
 
+def _models() -> Path:
+    """Where the learned understanding models are kept: the cache already named (the
+    test suite's, which has trained them), else one kept between benchmark runs."""
+    from voiceglimmer.store.home import CACHE_ENV
+
+    named = os.environ.get(CACHE_ENV)
+    return Path(named) if named else cache_root() / "models"
+
+
 @contextmanager
 def _shared_models() -> Iterator[None]:
     """The learned understanding models trained once (kept between runs, as the
@@ -428,7 +435,7 @@ def _shared_models() -> Iterator[None]:
     from voiceglimmer.store.home import CACHE_ENV
 
     before = os.environ.get(CACHE_ENV)
-    os.environ[CACHE_ENV] = str(cache_root() / "models")
+    os.environ[CACHE_ENV] = str(_models())
     try:
         yield
     finally:

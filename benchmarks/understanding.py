@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import statistics
@@ -34,6 +35,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -302,17 +304,46 @@ class Report:
         )
 
 
-def evaluate(items: list[Item], forms: tuple[str, ...] = FORMS) -> Report:
-    from tests.conftest import NOW
+def evaluate(items: list[Item], forms: tuple[str, ...] = FORMS, workers: int = 0) -> Report:
+    """Every item through the assistant in each form. Each form's persona has its own
+    home (its journal carries over between that persona's utterances) and nothing else
+    is shared, so the personas are judged in ``workers`` processes at once (0: one per
+    core); the outcomes come back in the same order either way."""
+    from voiceglimmer.app import open_assistant
 
     report = Report()
     with tempfile.TemporaryDirectory(prefix="vg-understanding-") as tmp:
-        for form in forms:
-            for persona in sorted({i.persona for i in items}):
-                home = Path(tmp) / f"{form}-{persona}"
-                for item in (i for i in items if i.persona == persona):
-                    report.outcomes.append(judge(item, form, home, NOW))
+        groups = [
+            ([i for i in items if i.persona == persona], form, str(Path(tmp) / f"{form}-{persona}"))
+            for form in forms
+            for persona in sorted({i.persona for i in items})
+        ]
+        workers = min(len(groups), workers or os.cpu_count() or 1)
+        if workers <= 1:
+            judged = list(map(_judged, groups))
+        else:
+            # train (or load) the models once here, not in every process at once
+            warm = open_assistant(home=Path(tmp) / "warm")
+            try:
+                _ = warm.pipeline.model, warm.pipeline.boundary, warm.safety.model
+            finally:
+                warm.journal.close()
+            # spawned, not forked: a fork of a process holding SQLite and BLAS state
+            # is not safe
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                judged = list(pool.map(_judged, groups))
+        for outcomes in judged:
+            report.outcomes.extend(outcomes)
     return report
+
+
+def _judged(group: tuple[list[Item], str, str]) -> list[Outcome]:
+    """One persona's items in one form, in order, in their own home."""
+    from tests.conftest import NOW
+
+    items, form, home = group
+    return [judge(item, form, Path(home), NOW) for item in items]
 
 
 def _pct(pair: tuple[int, int]) -> str:
