@@ -376,7 +376,11 @@ def test_a_short_answer_then_a_request_is_that_request(assistant: Assistant, sai
     "said", ["ugh nvm cancel cancel", "never mind that now, cancel it",
              "Sorry, I pressed wrong. Cancel please.", "aw never mind, forget I said anything",
              "wait, cancel, I'll do it later", "Please disregard that.",
-             "Let's not, actually, I've changed my mind about that."],
+             "Let's not, actually, I've changed my mind about that.",
+             # who it's said to, and why: "mate", "ach", "I press wrong button"
+             "Forget it, mate, cancel that", "Ach, forget it, cancel",
+             "Cancel, cancel. Is nothing, I press wrong button",
+             "Oh sorry, never mind, cancel that, I didn't mean to start anything"],
 )  # fmt: skip
 def test_calling_off_in_many_words_cancels_and_deletes_nothing(
     assistant: Assistant, said: str
@@ -421,6 +425,31 @@ def test_everyday_requests_in_their_own_words(assistant: Assistant, said: str, i
     assistant.handle("no")
     assert assistant.handle(said).intent == intent
     assert assistant.journal.count() == 1
+
+
+@pytest.mark.parametrize("said", ["Forget it, mate, cancel that", "Forget it, doesn't matter"])
+def test_calling_off_with_nothing_pending_takes_nothing_back(
+    assistant: Assistant, said: str
+) -> None:
+    """No question is pending: a "cancel that" is no "undo", and the glimmer stays."""
+    assistant.handle("glimmer: the rain on the roof")
+    assistant.handle("no")
+    handled = assistant.handle(said)
+    assert handled.intent == "cancel" and handled.reply.text == "Okay."
+    assert assistant.journal.count() == 1
+
+
+@pytest.mark.parametrize("said", ["whats the weather fri", "wats the wether like tmrw"])
+def test_a_question_run_together_is_never_offered_as_a_glimmer(
+    assistant: Assistant, said: str
+) -> None:
+    handled = assistant.handle(said)
+    assert handled.intent == "out_of_scope" and "Shall I save" not in handled.reply.text
+
+
+def test_who_a_glimmer_is_announced_to_is_not_the_glimmer(assistant: Assistant) -> None:
+    handled = assistant.handle("I have a glimmer po")
+    assert handled.intent == "ask_for_glimmer" and assistant.journal.count() == 0
 
 
 def test_a_request_made_instead_of_an_answer_is_that_request(assistant: Assistant) -> None:

@@ -89,6 +89,9 @@ _LEADING_NUMBER = re.compile(
 #: How sure the robust stage must be of a request that comes after an answer.
 SURE_REQUEST = 0.7
 
+#: The most words a calling-off has, with all that is said around it ("oh sorry, never
+#: mind, cancel that, I didn't mean to start anything").
+CANCEL_MOST_WORDS = 14
 CANCEL_WORDS = frozenset(
     {"cancel", "never mind", "nevermind", "nvm", "stop", "forget it", "stop it", "cancel that",
      "quit", "skip it", "leave it"}
@@ -122,10 +125,17 @@ _CALLING_OFF = re.compile(
     r"i'?ve changed my mind(?: about (?:that|it|this))?|i changed my mind)\b"
 )
 _AROUND_CALLING_OFF = re.compile(
-    r"\b(?:ugh|aw+|oh|um+|uh+|er+m*|sorry|please|pls|now|then|ok|okay|actually|just|wait|no|"
-    r"nah|ah|oops|hmm+|so|that|this|all|right|i pressed (?:the )?wrong(?: button| thing)?|"
-    r"my (?:mistake|bad)|wrong button|by mistake|thanks|not (?:right )?now|"
-    r"i didn'?t mean (?:it|that|to(?: (?:call|wake|ask|talk to|say that to) you)?)|"
+    r"\b(?:ugh|aw+|oh|um+|uh+|er+m*|ach|och|argh|gah|meh|bah|whoops|oops|eh|gosh|jeez|"
+    r"sorry|please|pls|now|then|ok|okay|actually|just|wait|no|nah|ah|hmm+|so|that|this|all|"
+    r"right|thanks|not (?:right )?now|"
+    # who they're talking to: "forget it, mate", "never mind, love"
+    r"mate|love|dear|hon|honey|pal|son|bro|dude|man|lad|lass|darlin[g']?|pet|duck|babe|hun|"
+    r"sweetheart|po|"
+    r"(?:it )?doesn'?t matter|(?:it'?s|is) nothing|not important|"
+    r"i (?:pressed|press|hit|clicked|tapped|touched) (?:the )?wrong(?: button| thing| one)?|"
+    r"my (?:mistake|bad|fault)|wrong button|by (?:mistake|accident)|accidentally|"
+    r"i didn'?t mean (?:it|that|to(?: (?:call|wake|ask|talk to|say that to) you| (?:start|do|"
+    r"say|press) (?:anything|that|this|it))?)|"
     r"i'?d rather not(?: say)?)\b"
 )
 
@@ -145,7 +155,7 @@ def is_cancel(text: str) -> bool:
     words = _answer_words(text)
     if words in CANCEL_WORDS:
         return True
-    if len(words.split()) > 10 or not _CALLING_OFF.search(words):
+    if len(words.split()) > CANCEL_MOST_WORDS or not _CALLING_OFF.search(words):
         return False
     rest = _AROUND_CALLING_OFF.sub(" ", _CALLING_OFF.sub(" ", words))
     return not rest.split()

@@ -715,6 +715,22 @@ _NO_MOMENT = frozenset(
         "mate",
         "love",
         "dear",
+        # who it's said to, in many Englishes: "I have a glimmer po", "got one for you hun"
+        "po",
+        "hun",
+        "hon",
+        "pal",
+        "bro",
+        "fam",
+        "lah",
+        "la",
+        "o",
+        "sha",
+        "ji",
+        "yaar",
+        "bab",
+        "duck",
+        "pet",
         # the request itself: "I want to write it", "to put down", "for the book"
         "want",
         "wanna",
@@ -773,6 +789,8 @@ def only_when_or_where(words: str, text: str) -> bool:
 
 _QUESTION = re.compile(
     r"^(?:what|when|where|which|who|how|why|do|does|did|can|could|would|will|is|are|any|"
+    # and run together, as typed in a hurry: "whats the weather fri", "hows it going"
+    r"whats|wats|wots|wot|wat|hows|wheres|whens|whos|whys|"
     r"have|has|show|tell|read|find|play|set|turn|give|list|remind)\b",
     re.IGNORECASE,
 )
