@@ -452,6 +452,39 @@ def test_who_a_glimmer_is_announced_to_is_not_the_glimmer(assistant: Assistant) 
     assert handled.intent == "ask_for_glimmer" and assistant.journal.count() == 0
 
 
+def test_an_answer_then_why_is_the_answer(assistant: Assistant) -> None:
+    assistant.handle("glimmer: the robin on the fence")
+    handled = assistant.handle(
+        "Okay yeah, could we maybe do the longer one? My counsellor said I should actually "
+        "try to slow down and I keep rushing them"
+    )
+    assert handled.plugin == "savor-guide" and handled.stage == "answer"
+    assistant.handle("stop")
+    assistant.handle("glimmer: the kettle singing")
+    handled = assistant.handle("Thank you, but not at this moment. I shall return to it tonight")
+    assert handled.stage == "answer" and "Shall I save" not in handled.reply.text
+    assert assistant.journal.count() == 2
+
+
+def test_a_no_with_a_remark_after_it_keeps_the_glimmer(assistant: Assistant) -> None:
+    assistant.handle("glimmer: the tournament win")
+    assistant.handle("no")
+    assert "Delete" in assistant.handle("undo that").reply.text
+    handled = assistant.handle(
+        "Oh gosh no, don't delete that one, that's the one from the tournament!"
+    )
+    assert handled.stage == "answer" and "Did you mean" not in handled.reply.text
+    assert assistant.journal.count() == 1
+
+
+def test_a_new_glimmer_after_a_yes_is_saved_not_lost(assistant: Assistant) -> None:
+    assistant.handle("glimmer: the robin on the fence")
+    handled = assistant.handle("Yes. Oh, and I noticed another glimmer: the birds at the feeder")
+    assert handled.intent == "log_glimmer"
+    assert assistant.journal.latest(1)[0].text == "the birds at the feeder"
+    assert assistant.journal.count() == 2
+
+
 def test_a_request_made_instead_of_an_answer_is_that_request(assistant: Assistant) -> None:
     assistant.handle("I have a glimmer")
     handled = assistant.handle("Ah, I forget. Just show me my glimmer from yesterday.")

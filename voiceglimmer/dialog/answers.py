@@ -51,6 +51,8 @@ NO: tuple[str, ...] = (
     "rather not", "id rather not", "i would rather not", "not for me", "stop", "no more",
     "thats all", "that is all", "not yet", "nothing", "none", "not this evening",
     "not this morning", "not this afternoon", "not this time", "not at the minute", "no time",
+    "not at this moment", "not at present", "not at this time", "not for now",
+    "not for the moment",
 )  # fmt: skip
 #: Words that take back what came before ("no, wait, actually yes").
 CORRECTIONS: tuple[str, ...] = (

@@ -192,6 +192,36 @@ def _after_the_answer(text: str) -> str | None:
     return None
 
 
+def _opening_answer(text: str) -> Answer:
+    """The answer a reply opens with, when the reply as a whole reads as none: the answer,
+    then why ("Okay yeah, could we do the longer one? My counsellor said I rush them.",
+    "Oh gosh no, don't delete that one, that's the one from the tournament!"). Only a
+    mark ends the answer: as a recogniser writes it, nothing says where it stops."""
+    for end in _CLAUSE_END.finditer(text):
+        head = text[: end.start()]
+        if len(head.split()) > ANSWER_WORDS:
+            break
+        answer = read_answer(head)
+        if answer.yes is not None:
+            return answer
+    return Answer(None)
+
+
+#: Words that ask for something: after a no, a guess at a request is asked about only
+#: when the words after it ask ("Nay. Read us back what I put yesterday."), not when they
+#: tell why ("Nay, I've cows to see to.", "..., that's the one from the tournament!").
+_ASKING = re.compile(
+    r"\?\s*$|^\W*(?:instead\W+|just\W+|maybe\W+|perhaps\W+|please\W+)*(?:what|what's|whats|"
+    r"how|tell|read|give|show|share|could|can|would|will|play|skip|find|make|do|let's|lets|"
+    r"savor|savour|count|delete|is|are|any|remind|set|turn|put|tag|start|go|search|look)\b|"
+    r"\b(?:i'?d (?:like|love|rather|prefer)|i would (?:like|love|rather|prefer)|i want|"
+    r"i wanna|can you|could you|would you|will you)\b",
+    re.IGNORECASE,
+)
+#: A request said not to be made: "don't delete that one", "no need to read them".
+_NOT_ASKED = re.compile(r"^(?:don'?t|do not|never|no need to|please don'?t)\b", re.IGNORECASE)
+
+
 #: How a request after an answer begins, when nothing marks where the answer ends.
 _REQUEST_OPENS = re.compile(
     r"(?:what|what's|whats|how|tell|read|give|show|share|could|can|would|will|play|skip|"
@@ -623,17 +653,17 @@ class Assistant:
                 return self._clarify(utterance, request)
             return self._understood(utterance, request)
         if answer.yes is not None and (understood is None or len(text.split()) <= 12):
-            slots = {"answer": "yes" if answer.yes else "no"}
-            if answer.length:
-                slots["length"] = answer.length
-            handled = self._run(follow_up.on_answer, utterance, pending.plugin, pending.intent,
-                                slots)  # fmt: skip
-            return replace(handled, stage="answer", confidence=1.0)
+            return self._answered(utterance, pending, answer)
         if understood is not None:
             return None
         guess = self.pipeline.robust(text)
         if guess is not None and guess.stage == "robust":
             return None
+        opening = _opening_answer(text)
+        if opening.yes is not None:
+            # the answer, then why ("Okay yeah, the longer one? My counsellor says I rush
+            # them."): nothing after it the pipeline is sure of, so it is the answer
+            return self._answered(utterance, pending, opening)
         if pending.reasked or len(text.split()) > 6:
             return None  # asked twice already, or a whole new sentence: a new request
         # Unclear: ask again, once, briefly, keeping the question open.
@@ -651,6 +681,15 @@ class Assistant:
             confidence=0.0,
         )
 
+    def _answered(self, utterance: Utterance, pending: _Pending, answer: Answer) -> Handled:
+        """The pending question's follow-up, run with a yes or a no (and a length)."""
+        slots = {"answer": "yes" if answer.yes else "no"}
+        if answer.length:
+            slots["length"] = answer.length
+        handled = self._run(pending.follow_up.on_answer, utterance, pending.plugin,
+                            pending.intent, slots)  # fmt: skip
+        return replace(handled, stage="answer", confidence=1.0)
+
     def _request_after_answer(
         self, text: str, pending: _Pending, answer: Answer
     ) -> Understood | None:
@@ -664,15 +703,22 @@ class Assistant:
             rest = further  # "Nah, not now mate. How many ...": answers one after another
         if rest is None or len(rest.split()) < 3 or read_answer(rest).yes is not None:
             return None  # "No, thank you. Not this evening. Over.": still the answer
+        if _NOT_ASKED.match(rest):
+            return None  # "Oh gosh no, don't delete that one": the no, said twice
         found = self.pipeline.template(rest) or self.pipeline.robust(rest)
         if found is None:
             return None
         turned_down = answer.yes is not True and found.stage == "clarify"
         if turned_down and (found.confidence < ASK or found.intent is self.pipeline.saver()):
             return None
+        if turned_down and not _ASKING.search(rest):
+            return None  # "No, don't delete that one, that's the one from the tournament!"
         if not turned_down and (found.stage == "clarify" or found.confidence < SURE_REQUEST):
             return None
-        if found.intent.plugin == SMALL_TALK or found.intent.name == pending.intent:
+        # "Yes. Oh, and I noticed another glimmer: the birds at the feeder": a new moment
+        # told, never lost to the answer before it
+        told = found.intent is self.pipeline.saver() and bool(found.slots.get(GLIMMER_SLOT))
+        if found.intent.plugin == SMALL_TALK or (found.intent.name == pending.intent and not told):
             return None  # "no thank you dear", "no, delete it": still the answer
         if found.intent.label == DISTRESS_INTENT and found.stage != "template":
             return None  # "Long one, I'm on my ten": the safety check hears hard moments
