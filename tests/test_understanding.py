@@ -722,6 +722,14 @@ def test_a_moment_told_after_a_request_and_a_full_stop_is_offered(assistant: Ass
     assert len(assistant.journal.latest(5)) == 1
 
 
+@pytest.mark.parametrize(
+    "said", ["what did i put down last tuesday", "go on then what did i put down last tuesday"]
+)
+def test_last_before_a_day_is_that_day_not_the_latest(assistant: Assistant, said: str) -> None:
+    handled = assistant.handle(said)
+    assert handled.intent == "recall_span" and "Tuesday the 17th" in handled.reply.text
+
+
 def test_the_weekend_is_a_day_to_read_glimmers_from(assistant: Assistant) -> None:
     handled = assistant.handle("what did I save at the weekend")
     assert (handled.intent, handled.slots.get("when")) == ("recall_span", "at the weekend")
