@@ -192,7 +192,11 @@ def _model(cache_dir: Path | None, registry: IntentRegistry | None) -> Model | N
     plugins = robust.cache_key(registry, only=built_in) if registry is not None else ""
     told = boundary.cache_key()
     made = f"{robust.VERSION}-{TOLD}-{ANSWERS}-{plugins}-{told}"
-    key = hashlib.sha256(f"safety-v{made}".encode() + raw).hexdigest()[:16]
+    # the answers it learns as ordinary speech are made from these: a change retrains it
+    from voiceglimmer.dialog.answers import NO, YES
+
+    spoken = json.dumps([YES, NO, _HEDGES, _REMARKS, _NUMBERS]).encode()
+    key = hashlib.sha256(f"safety-v{made}".encode() + spoken + raw).hexdigest()[:16]
     path = cache_dir / f"safety-{key}" if cache_dir else None
     return cached(
         path,
