@@ -51,6 +51,12 @@ NO: tuple[str, ...] = (
     "rather not", "id rather not", "i would rather not", "not for me", "stop", "no more",
     "thats all", "that is all", "not yet", "nothing", "none", "not this evening",
     "not this morning", "not this afternoon", "not this time", "not at the minute", "no time",
+)  # fmt: skip
+#: More ways to put it off, read as a no. Kept apart from NO, whose phrases the safety
+#: net also learns as ordinary speech: adding these there moved a held-out distress
+#: sentence under the net's line (``benchmarks/safety.py``), and a reading of answers
+#: needs no retraining of the net.
+NOT_NOW: tuple[str, ...] = (
     "not at this moment", "not at present", "not at this time", "not for now",
     "not for the moment",
 )  # fmt: skip
@@ -97,12 +103,12 @@ def _words(text: str) -> str:
 
 @cache
 def _cue_words() -> frozenset[str]:
-    return frozenset(" ".join((*YES, *NO, *CORRECTIONS, *LENGTHS)).split())
+    return frozenset(" ".join((*YES, *NO, *NOT_NOW, *CORRECTIONS, *LENGTHS)).split())
 
 
 @cache
 def _cue_re() -> re.Pattern[str]:
-    cues = sorted({*YES, *NO, *CORRECTIONS, *LENGTHS}, key=len, reverse=True)
+    cues = sorted({*YES, *NO, *NOT_NOW, *CORRECTIONS, *LENGTHS}, key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(re.escape(c) for c in cues) + r")\b")
 
 
@@ -111,7 +117,7 @@ def is_bare_answer(text: str) -> bool:
     return _words(text) in _BARE
 
 
-_BARE = frozenset({*YES, *NO} - set(CORRECTIONS))
+_BARE = frozenset({*YES, *NO, *NOT_NOW} - set(CORRECTIONS))
 
 
 def read_answer(text: str) -> Answer:
@@ -146,7 +152,7 @@ def read_answer(text: str) -> Answer:
         if cue in _WEAK and total > 4:
             continue
         negated = any(words[:at].endswith(f"{n} ") for n in _NEGATORS)
-        if cue in NO and cue not in YES:
+        if (cue in NO or cue in NOT_NOW) and cue not in YES:
             return Answer(False)
         if cue in YES:
             inside = next((LENGTHS[w] for w in cue.split() if w in LENGTHS), None)
