@@ -309,6 +309,13 @@ class Pipeline:
                 if greeting is not None:
                     return Understood(greeting, {}, "robust", round(1 - prediction.confidence, 3))
         day = cache(lambda: self._day(meant))  # looked for once, when first needed
+        if prediction.label not in self._dated() and _LAST.search(day() or ""):
+            # "what did I put down last Tuesday": the "last" is the day's, not "my last
+            # glimmer"; read without it, a request for a day's glimmers is what it is
+            said = day() or ""
+            dayless = model.predict(meant.replace(said, _LAST.sub("", said).strip(), 1))
+            if dayless.label in self._dated():
+                prediction = dayless
         if not _sounds_like_a_moment(text) and day() is not None:
             # a day said is evidence for the intents that take one ("a lovely walk on
             # Sunday" is a told moment, no request); when it doesn't make one of them
@@ -927,6 +934,8 @@ _GREETED = re.compile(
 _GLIMMER_WORD = re.compile(
     rf"\b(?:(?:{slots.GLIMMER})s?|moments?|save|note|log|savou?r|journal)\b", re.IGNORECASE
 )
+#: "last" in a day said ("last Tuesday", "last night"): no "latest".
+_LAST = re.compile(r"\blast\b", re.IGNORECASE)
 #: Words around a day said that don't make a topic of it ("from", "on Monday").
 _DAY_GLUE = frozenset({"on", "from", "of", "the", "about", "for", "in", "at", "during", ""})
 

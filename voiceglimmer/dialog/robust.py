@@ -52,18 +52,6 @@ FILLERS = (
     "a quiet walk", "music", "nature", "comfort", "connection", "yesterday", "last week",
     "monday", "this morning", "8am", "9 pm", "work", "the kids", "my mum",
 )  # fmt: skip
-#: Stand-ins for a day or a stretch of days (a ``when`` slot), said as people say them:
-#: with only "last week" among the fillers, "what did I put down last Tuesday" read as
-#: "my last glimmer".
-DAYS = (
-    "yesterday", "last tuesday", "last night", "this morning", "on monday", "the weekend",
-    "last week", "last month", "on the 3rd", "over christmas", "since friday",
-    "the day before yesterday", "earlier today", "sunday afternoon", "two days ago",
-    "the past few days", "on the twenty seventh", "last saturday", "this week",
-    "the 14th of march", "friday night", "the week before last", "tuesday", "last thursday",
-)  # fmt: skip
-#: Stand-ins by slot name, where a slot names something other than a glimmer's words.
-SLOT_FILLERS: dict[str, tuple[str, ...]] = {"when": DAYS + FILLERS}
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -257,11 +245,9 @@ def training_sentences(
     *,
     seed: int = 7,
     only: Callable[[Intent], bool] | None = None,
-    by_slot: Mapping[str, Sequence[str]] = SLOT_FILLERS,
 ) -> list[tuple[str, str]]:
     """(sentence, "plugin/intent") pairs: sampled template sentences, free-text slots
-    filled with everyday words (``by_slot`` names other stand-ins for some slots), and
-    every intent's examples."""
+    filled with everyday words, and every intent's examples."""
     rng = random.Random(seed)
     samples: list[tuple[str, str]] = []
     for intent, compiled, slot_lists in registry.compiled_intents():
@@ -270,9 +256,7 @@ def training_sentences(
         label = f"{intent.plugin}/{intent.name}"
         sentences = _sampled(compiled, slot_lists, rng)
         for text in [*sentences, *intent.examples, *intent.paraphrases]:
-            filled = re.sub(
-                r"\{(\w+)\}", lambda m: rng.choice(by_slot.get(m.group(1), FILLERS)), text
-            )
+            filled = re.sub(r"\{\w+\}", lambda _: rng.choice(FILLERS), text)
             if filled.strip():
                 samples.append((filled, label))
     samples += list(extra)
@@ -311,7 +295,7 @@ def cache_key(
     templates, slot words and examples of every intent, and ``extra``, a key for the
     sentences added to them."""
     digest = hashlib.sha256(f"v{VERSION}".encode())
-    digest.update(json.dumps([FILLERS, SLOT_FILLERS, PER_INTENT], sort_keys=True).encode())
+    digest.update(json.dumps([FILLERS, PER_INTENT, TEMPLATE_CAP]).encode())
     for intent in registry.intents:
         if only is not None and not only(intent):
             continue

@@ -89,8 +89,7 @@ def everyday(registry: IntentRegistry | None) -> list[tuple[str, str]]:
     # counts", "at the funeral", "nobody cried"): the speech false alarms came from
     pairs += [(t, "ordinary") for t in boundary.told(TOLD, seed=13)]
     if registry is not None:
-        # the everyday words in every slot: what a request sounds like, not what it asks
-        sentences = robust.training_sentences(registry, seed=11, only=built_in, by_slot={})
+        sentences = robust.training_sentences(registry, seed=11, only=built_in)
         for text, label in sentences:
             pairs.append((text, "distress" if label == DISTRESS_LABEL else "ordinary"))
     return pairs
