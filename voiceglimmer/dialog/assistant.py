@@ -207,17 +207,6 @@ def _opening_answer(text: str) -> Answer:
     return Answer(None)
 
 
-#: Words that ask for something: after a no, a guess at a request is asked about only
-#: when the words after it ask ("Nay. Read us back what I put yesterday."), not when they
-#: tell why ("Nay, I've cows to see to.", "..., that's the one from the tournament!").
-_ASKING = re.compile(
-    r"\?\s*$|^\W*(?:instead\W+|just\W+|maybe\W+|perhaps\W+|please\W+)*(?:what|what's|whats|"
-    r"how|tell|read|give|show|share|could|can|would|will|play|skip|find|make|do|let's|lets|"
-    r"savor|savour|count|delete|is|are|any|remind|set|turn|put|tag|start|go|search|look)\b|"
-    r"\b(?:i'?d (?:like|love|rather|prefer)|i would (?:like|love|rather|prefer)|i want|"
-    r"i wanna|can you|could you|would you|will you)\b",
-    re.IGNORECASE,
-)
 #: A request said not to be made: "don't delete that one", "no need to read them".
 _NOT_ASKED = re.compile(r"^(?:don'?t|do not|never|no need to|please don'?t)\b", re.IGNORECASE)
 
@@ -227,6 +216,15 @@ _REQUEST_OPENS = re.compile(
     r"(?:what|what's|whats|how|tell|read|give|show|share|could|can|would|will|play|skip|"
     r"find|make|do|let's|lets|savor|savour|just|count|delete|is|are|any|remind|set|turn|"
     r"put|tag|start)\b",
+    re.IGNORECASE,
+)
+#: Words that ask for something: after a no, a guess at a request is asked about only
+#: when the words after it ask ("Nay. Read us back what I put yesterday."), not when they
+#: tell why ("Nay, I've cows to see to.", "..., that's the one from the tournament!").
+_ASKING = re.compile(
+    rf"\?\s*$|^\W*(?:(?:instead|maybe|perhaps|please)\W+)*(?:{_REQUEST_OPENS.pattern}|"
+    r"(?:go|search|look)\b)|\b(?:i'?d (?:like|love|rather|prefer)|i would (?:like|love|rather|"
+    r"prefer)|i want|i wanna|can you|could you|would you|will you)\b",
     re.IGNORECASE,
 )
 

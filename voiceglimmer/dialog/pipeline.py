@@ -309,7 +309,11 @@ class Pipeline:
                 if greeting is not None:
                     return Understood(greeting, {}, "robust", round(1 - prediction.confidence, 3))
         day = cache(lambda: self._day(meant))  # looked for once, when first needed
-        if prediction.label not in self._dated() and _LAST.search(day() or ""):
+        if (
+            prediction.label not in self._dated()
+            and _LAST.search(meant)  # the cheap test first
+            and _LAST.search(day() or "")
+        ):
             # "what did I put down last Tuesday": the "last" is the day's, not "my last
             # glimmer"; read without it, a request for a day's glimmers is what it is
             said = day() or ""
