@@ -27,7 +27,7 @@ from voiceglimmer.dialog.plugin_manager import (
     running_plugin,
 )
 from voiceglimmer.dialog.safety import SafetyNet
-from voiceglimmer.dialog.slots import find_answer
+from voiceglimmer.dialog.slots import ADDRESS, find_answer
 from voiceglimmer.dialog.understanding import (
     Intent,
     IntentRegistry,
@@ -129,8 +129,7 @@ _AROUND_CALLING_OFF = re.compile(
     r"sorry|please|pls|now|then|ok|okay|actually|just|wait|no|nah|ah|hmm+|so|that|this|all|"
     r"right|thanks|not (?:right )?now|"
     # who they're talking to: "forget it, mate", "never mind, love"
-    r"mate|love|dear|hon|honey|pal|son|bro|dude|man|lad|lass|darlin[g']?|pet|duck|babe|hun|"
-    r"sweetheart|po|"
+    rf"{'|'.join(ADDRESS)}|honey|son|dude|man|lad|lass|darlin[g']?|babe|sweetheart|"
     r"(?:it )?doesn'?t matter|(?:it'?s|is) nothing|not important|"
     r"i (?:pressed|press|hit|clicked|tapped|touched) (?:the )?wrong(?: button| thing| one)?|"
     r"my (?:mistake|bad|fault)|wrong button|by (?:mistake|accident)|accidentally|"

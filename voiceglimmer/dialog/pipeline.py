@@ -309,17 +309,14 @@ class Pipeline:
                 if greeting is not None:
                     return Understood(greeting, {}, "robust", round(1 - prediction.confidence, 3))
         day = cache(lambda: self._day(meant))  # looked for once, when first needed
-        if (
-            prediction.label not in self._dated()
-            and _LAST.search(meant)  # the cheap test first
-            and _LAST.search(day() or "")
-        ):
+        if prediction.label not in self._dated() and _LAST.search(meant):  # cheap test first
             # "what did I put down last Tuesday": the "last" is the day's, not "my last
             # glimmer"; read without it, a request for a day's glimmers is what it is
             said = day() or ""
-            dayless = model.predict(meant.replace(said, _LAST.sub("", said).strip(), 1))
-            if dayless.label in self._dated():
-                prediction = dayless
+            if _LAST.search(said):
+                dayless = model.predict(meant.replace(said, _LAST.sub("", said).strip(), 1))
+                if dayless.label in self._dated():
+                    prediction = dayless
         if not _sounds_like_a_moment(text) and day() is not None:
             # a day said is evidence for the intents that take one ("a lovely walk on
             # Sunday" is a told moment, no request); when it doesn't make one of them
@@ -723,15 +720,8 @@ _NO_MOMENT = frozenset(
         "alert",
         "lemme",
         "copy",
-        "mate",
-        "love",
-        "dear",
         # who it's said to, in many Englishes: "I have a glimmer po", "got one for you hun"
-        "po",
-        "hun",
-        "hon",
-        "pal",
-        "bro",
+        *slots.ADDRESS,
         "fam",
         "lah",
         "la",
@@ -740,8 +730,6 @@ _NO_MOMENT = frozenset(
         "ji",
         "yaar",
         "bab",
-        "duck",
-        "pet",
         # the request itself: "I want to write it", "to put down", "for the book"
         "want",
         "wanna",

@@ -232,6 +232,9 @@ def _trim(words: str) -> str:
 
 #: Titles whose full stop ends no sentence ("Mrs. B", "Dr. Rao").
 TITLES = ("mrs", "mr", "ms", "dr", "st")
+#: Who a person is talking to, said around what they mean ("forget it, mate", "I have a
+#: glimmer po"): never the point of what they said.
+ADDRESS = ("mate", "love", "dear", "hon", "hun", "pal", "bro", "pet", "duck", "po")
 #: A sentence's end: a full stop, "!" or "?" and a space, but not a title's.
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])" + "".join(rf"(?<!\b{title}\.)" for title in TITLES) + r"\s+", re.IGNORECASE
