@@ -822,6 +822,17 @@ def test_a_moment_never_ends_on_a_word_that_needs_more(assistant: Assistant) -> 
 
 
 @pytest.mark.parametrize(
+    ("said", "kept"),
+    [("watched birds out the window for a while it was nice keep that", "it was nice"),
+     ("the sun came through onto my hands and they did not ache so much", "not ache so much")],
+)  # fmt: skip
+def test_a_moment_never_ends_on_a_linking_word(assistant: Assistant, said: str, kept: str) -> None:
+    assistant.handle("I have a glimmer")
+    assistant.handle(said)
+    assert kept in assistant.journal.latest(1)[0].text
+
+
+@pytest.mark.parametrize(
     ("said", "intent"),
     [("Hi there", "greeting"), ("hey there", "greeting"), ("cya", "goodbye"),
      ("gtg", "goodbye"), ("thnx", "thanks"), ("what does this app even do", "help")],

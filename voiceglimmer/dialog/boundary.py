@@ -287,6 +287,17 @@ DANGLING = frozenset({
     "and", "but", "or", "so", "because", "cos", "the", "a", "an", "my", "your", "his", "their",
     "our", "i", "they", "we", "he", "she", "of", "with", "which", "who", "while", "if",
     "than", "as", "though", "although", "even", "whose",
+    # a linking verb or a preposition whose complement came next: "... and it was | nice,
+    # keep that", "... it smelled | so good honestly", "... I walked to | the shop"
+    "was", "were", "is", "are", "am", "be", "been", "being", "felt", "seemed", "smelled",
+    "tasted", "sounded", "to", "from", "at", "into", "onto", "very", "it's", "i'm",
+    "that's", "there's", "he's", "she's", "we're", "they're", "you're",
+})  # fmt: skip
+#: Helping verbs: the moment does not end on one when "not" comes next ("... and
+#: they did | not ache so much").
+_HELPERS = frozenset({
+    "did", "do", "does", "was", "were", "is", "are", "could", "would", "can", "will",
+    "had", "has", "have", "should",
 })  # fmt: skip
 
 
@@ -295,11 +306,15 @@ def _can_end(found: list[tuple[str, int, int]]) -> list[bool]:
     that needs more (unless the person stopped there). One pass from the right."""
     can_end = [False] * (len(found) + 1)
     went_on = False
+    following = ""
     for end in range(len(found), 0, -1):
-        word = found[end - 1][0]
+        word = found[end - 1][0].lower().replace("\u2019", "'")
         if _wordy(word):
-            can_end[end] = not went_on or word.lower() not in DANGLING
+            can_end[end] = not went_on or (
+                word not in DANGLING and not (following == "not" and word in _HELPERS)
+            )
             went_on = True
+            following = word
     return can_end
 
 
