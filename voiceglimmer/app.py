@@ -7,6 +7,7 @@ loaded once per process.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,14 @@ from voiceglimmer.store.plugin_store import PluginSchema
 log = get_logger(__name__)
 
 
+def _words_rng() -> random.Random:
+    """What varies the assistant's words: unseeded, unless VOICEGLIMMER_SEED pins it, so
+    two front ends (``chat --json`` and ``serve``'s handle service) can be compared turn
+    by turn, as VOICEGLIMMER_NOW pins the clock."""
+    seed = os.environ.get("VOICEGLIMMER_SEED")
+    return random.Random(seed) if seed else random.Random()
+
+
 def warn(problem: Problem) -> None:
     """Report a plugin's problem as a warning; the assistant carries on without it."""
     log.warning("%s", problem)
@@ -39,7 +48,7 @@ class App:
     extra_plugins: list[tuple[str, object]] = field(default_factory=list)
     entry_points: bool = True
     clock: Callable[[], datetime] = clock.now
-    rng: random.Random = field(default_factory=random.Random)
+    rng: random.Random = field(default_factory=_words_rng)
     on_problem: Callable[[Problem], None] | None = warn
     #: Make the daily automatic backup when the journal opens (the backup,
     #: restore and forget commands turn it off: they make or remove their own).
@@ -124,8 +133,10 @@ class App:
         )
 
     def close(self) -> None:
-        if "journal" in self.__dict__:
-            self.journal.close()
+        """Close the journal if it was opened (once: a second close does nothing)."""
+        journal = self.__dict__.pop("journal", None)
+        if journal is not None:
+            journal.close()
 
 
 def open_assistant(

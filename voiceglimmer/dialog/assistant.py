@@ -369,6 +369,16 @@ class _Pending:
 
 
 @dataclass
+class Conversation:
+    """One conversation's thread: the question awaiting an answer and the glimmer last
+    saved. A home with rooms keeps one per room over one assistant, so a follow-up in
+    the kitchen is not taken as an answer in the bedroom."""
+
+    pending: _Pending | None = None
+    last_glimmer_id: int | None = None
+
+
+@dataclass
 class Assistant:
     """The dialog: routes each utterance to a plugin and keeps the thread."""
 
@@ -385,12 +395,28 @@ class Assistant:
     #: Each plugin's settings (config.toml's [plugins.NAME] over its declared defaults).
     settings: PluginSettings = field(default_factory=PluginSettings)
     registry: IntentRegistry = field(init=False)
-    last_glimmer_id: int | None = field(default=None, init=False)
+    #: The conversation being held (swap it to hold another: see ``Conversation``).
+    conversation: Conversation = field(default_factory=Conversation, init=False)
     #: Glimmers the disk refused, kept in memory and retried every turn.
     unsaved: list[_Unsaved] = field(default_factory=list, init=False)
-    _pending: _Pending | None = field(default=None, init=False)
     pipeline: Pipeline = field(init=False)
     safety: SafetyNet = field(init=False)
+
+    @property
+    def last_glimmer_id(self) -> int | None:
+        return self.conversation.last_glimmer_id
+
+    @last_glimmer_id.setter
+    def last_glimmer_id(self, value: int | None) -> None:
+        self.conversation.last_glimmer_id = value
+
+    @property
+    def _pending(self) -> _Pending | None:
+        return self.conversation.pending
+
+    @_pending.setter
+    def _pending(self, value: _Pending | None) -> None:
+        self.conversation.pending = value
 
     def __post_init__(self) -> None:
         self.registry = IntentRegistry(TemplateCache(self.template_cache))
