@@ -1,7 +1,7 @@
 """The package layout is the architecture: each layer imports only the layers below it.
 
 base (errors, events, crisis, wording, hookspecs) < store < dialog < voice <
-app < commands (and ``python -m voiceglimmer``). Imports inside functions
+network < app < commands (and ``python -m voiceglimmer``). Imports inside functions
 count (they once hid cycles); imports only for type checkers do not. The
 built-in plugins use only the public front door, ``voiceglimmer`` itself, as a
 third-party plugin would.
@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "voiceglimmer"
 PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
-LAYERS = ["base", "store", "dialog", "voice", "app", "commands"]
+LAYERS = ["base", "store", "dialog", "voice", "network", "app", "commands"]
 BASE = {"errors", "events", "crisis", "wording", "hookspecs", "__init__"}
 
 
@@ -26,7 +26,7 @@ def layer_of(module: str) -> str:
         raise ValueError(module)
     if len(parts) == 1 or parts[1] in BASE:
         return "base"
-    if parts[1] in ("store", "dialog", "voice", "commands"):
+    if parts[1] in ("store", "dialog", "voice", "network", "commands"):
         return parts[1]
     if parts[1] == "app":
         return "app"

@@ -278,6 +278,15 @@ class Notice(LoopEvent):
 
 
 @dataclass(frozen=True)
+class RoomStatus(LoopEvent):
+    """A room's link to voiceglimmer serve: connected, lost (and why), retrying."""
+
+    kind: ClassVar[str] = "status"
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Ended(LoopEvent):
     """The loop stopped: why, and how much audio it heard and at what cost."""
 

@@ -83,7 +83,16 @@ def _early_parser(options: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def build_parser(
     app: App, options: argparse.ArgumentParser | None = None
 ) -> argparse.ArgumentParser:
-    from voiceglimmer.commands import backup, chat, devices, models, records, report, run
+    from voiceglimmer.commands import (
+        backup,
+        chat,
+        devices,
+        models,
+        records,
+        report,
+        run,
+        serve,
+    )
     from voiceglimmer.commands import plugins as plugins_cli
 
     parser = argparse.ArgumentParser(
@@ -95,6 +104,7 @@ def build_parser(
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat.add_command(sub)
     run.add_command(sub)
+    serve.add_command(sub)
     records.add_commands(sub)
     backup.add_commands(sub)
     report.add_commands(sub)

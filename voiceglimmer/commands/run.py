@@ -48,8 +48,8 @@ from voiceglimmer.voice.audio import (
 from voiceglimmer.wording import for_terminal
 
 if TYPE_CHECKING:
-    from voiceglimmer.dialog.assistant import Assistant
     from voiceglimmer.voice.asr import VoskRecognizer
+    from voiceglimmer.voice.loop import Dialog
     from voiceglimmer.voice.tts import SpeechEngine
     from voiceglimmer.voice.wake import PhraseDetector
 
@@ -191,7 +191,7 @@ class CappedAssistant:
     """
 
     def __init__(
-        self, assistant: Assistant, emit: Callable[[LoopEvent], None], clock: Callable[[], float]
+        self, assistant: Dialog, emit: Callable[[LoopEvent], None], clock: Callable[[], float]
     ) -> None:
         self.assistant = assistant
         self._emit = emit

@@ -42,6 +42,8 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "output_device": (str, int),
     "plugin_timeout": (int, float),
     "plugins": dict,
+    # voiceglimmer serve's [serve] table: uri, satellites, reminders (checked there)
+    "serve": dict,
 }
 
 #: Numbers outside these (inclusive) would break the assistant rather than tune it:

