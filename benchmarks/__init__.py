@@ -88,6 +88,12 @@ AREAS: dict[str, tuple[str, ...]] = {
         "floor.memory.recognizer.ko",
         "floor.memory.phrase_detector.ko",
     ),
+    "satellites": (
+        "satellites.first_audio.local",
+        "satellites.first_audio.room",
+        "satellites.network_path",
+        "satellites.rooms_before_doubling",
+    ),
     "safety": (
         "safety.crisis.typed",
         "safety.crisis.asr",

@@ -76,6 +76,10 @@ FIGURES = {
     "floor.memory.model.ko": "MB",
     "floor.memory.recognizer.ko": "MB",
     "floor.memory.phrase_detector.ko": "MB",
+    "satellites.first_audio.local": "s",
+    "satellites.first_audio.room": "s",
+    "satellites.network_path": "s",
+    "satellites.rooms_before_doubling": "rooms",
 }
 ENGLISH_MODEL_FIGURES = {
     "startup.run_ready.en",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shlex
 import signal
 import socket
 import sqlite3
@@ -31,6 +30,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks import satellites as shared
+from benchmarks.context import cache_root
+from benchmarks.satellites import free_port
 from tests.conftest import NOW, ZONE
 from tests.replay import WAKE, ReplayDetector, ReplayRecognizer, Script
 from tests.speech import Recording
@@ -41,133 +43,42 @@ from voiceglimmer.network.rooms import Announcer, DialogThread, RoomDialog
 from voiceglimmer.network.satellite import AddressError, SatelliteAddress
 from voiceglimmer.network.server import Server, SharedVoice
 from voiceglimmer.store.home import Home
-from voiceglimmer.voice.audio import RATE
 from voiceglimmer.voice.loop import Settings
 from voiceglimmer.voice.tts import Pyttsx3Engine
 from voiceglimmer.voice.wake import STOP_PHRASES
 
-SATELLITE = "wyoming-satellite==1.0.0"
 #: The satellites' microphones run this many times faster than real time: the speech
 #: loop keeps stream time, so only the wall clock is shortened.
 SPEED = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def satellite_python() -> Path:
     """A virtual environment with the unmodified wyoming-satellite (made once, kept in
     the test cache between runs)."""
-    root = Path(os.environ["VOICEGLIMMER_CACHE"]).with_name(f"vg-satellite-venv-{os.getuid()}")
-    python = root / "bin" / "python"
-    if not (root / "installed").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", SATELLITE], check=True,
-                       timeout=900)  # fmt: skip
-        (root / "installed").touch()
-    return python
+    return shared.satellite_python(cache_root() / "wyoming-satellite-venv")  # the benchmark's
 
 
-@dataclass
-class Mic:
-    """A satellite's microphone: a named pipe fed at SPEED times real time, silence
-    until ``say`` hands it speech."""
-
-    fifo: Path
-    _queue: list[bytes] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._feed, daemon=True)
-        self._thread.start()
-
-    def say(self, pcm: bytes) -> None:
-        with self._lock:
-            self._queue.append(pcm)
-
-    def _feed(self) -> None:
-        block = RATE // 10 * 2  # 0.1 s
-        silence = b"\0" * block
-        pending = b""
-        try:
-            with open(self.fifo, "wb", buffering=0) as pipe:
-                began, sent = time.monotonic(), 0
-                while not self._stop.is_set():
-                    if not pending:
-                        with self._lock:
-                            pending = self._queue.pop(0) if self._queue else b""
-                    piece, pending = (
-                        (pending[:block], pending[block:]) if pending else (silence, b"")
-                    )
-                    pipe.write(piece.ljust(block, b"\0"))
-                    sent += 1
-                    ahead = began + sent * 0.1 / SPEED - time.monotonic()
-                    if ahead > 0:
-                        time.sleep(ahead)
-        except (BrokenPipeError, OSError):
-            pass
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
-@dataclass
-class Satellite:
-    process: subprocess.Popen[bytes]
-    port: int
-    mic: Mic
-    speaker: Path
-
-    @property
-    def uri(self) -> str:
-        return f"tcp://127.0.0.1:{self.port}"
-
-    def heard(self) -> np.ndarray:
-        """Everything the satellite's speaker was sent (22.05 kHz, its default)."""
-        data = self.speaker.read_bytes() if self.speaker.exists() else b""
-        return np.frombuffer(data[: len(data) // 2 * 2], np.int16)
+def heard(satellite: shared.Satellite) -> np.ndarray:
+    """Everything the satellite's speaker was sent (22.05 kHz, its default)."""
+    data = satellite.speaker.read_bytes() if satellite.speaker.exists() else b""
+    return np.frombuffer(data[: len(data) // 2 * 2], np.int16)
 
 
 @pytest.fixture
-def satellites(satellite_python: Path, tmp_path: Path) -> Iterator[Callable[[str], Satellite]]:
-    started: list[Satellite] = []
+def satellites(
+    satellite_python: Path, tmp_path: Path
+) -> Iterator[Callable[[str], shared.Satellite]]:
+    started: list[shared.Satellite] = []
 
-    def start(room: str) -> Satellite:
-        fifo = tmp_path / f"{room}.mic"
-        os.mkfifo(fifo)
-        speaker = tmp_path / f"{room}.raw"
-        port = free_port()
-        process = subprocess.Popen(
-            [str(satellite_python), "-m", "wyoming_satellite", "--uri",
-             f"tcp://127.0.0.1:{port}", "--name", room, "--area", room, "--no-zeroconf",
-             "--mic-command", f"cat {shlex.quote(str(fifo))}",
-             "--snd-command", f"sh -c {shlex.quote('cat >> ' + shlex.quote(str(speaker)))}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        mic = Mic(fifo)
-        mic.start()
-        satellite = Satellite(process, port, mic, speaker)
+    def start(room: str) -> shared.Satellite:
+        satellite = shared.start_satellite(satellite_python, tmp_path, room, speed=SPEED)
         started.append(satellite)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return satellite
-            assert process.poll() is None, "wyoming-satellite exited"
-            time.sleep(0.1)
-        raise AssertionError("wyoming-satellite did not start listening")
+        return satellite
 
     yield start
     for satellite in started:
-        satellite.mic.stop()
-        satellite.process.terminate()
-        satellite.process.wait(10)
+        satellite.close()
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +95,7 @@ class Served:
     app: App
     dialog: DialogThread
     events: dict[str, list[LoopEvent]] = field(default_factory=dict)
+    on_disk_when_confirmed: list[bool] = field(default_factory=list)
     _loop: asyncio.AbstractEventLoop | None = None
     _stopping: asyncio.Event | None = None
     _thread: threading.Thread | None = None
@@ -219,6 +131,11 @@ def serve(home: Path, voice: Pyttsx3Engine) -> Iterator[Callable[..., Served]]:
 
         def emit(room: str, event: LoopEvent) -> None:
             served.events.setdefault(room, []).append(event)
+            if isinstance(event, Said) and event.text.startswith("Saved"):
+                # before the room hears "Saved", the glimmer is on disk (read apart)
+                with sqlite3.connect(home / "journal.sqlite3") as db:
+                    kept = [t for (t,) in db.execute("select text from glimmers")]
+                served.on_disk_when_confirmed.append(any(t in event.text for t in kept))
 
         def listeners(room: str) -> tuple:
             script = Script(list(scripts.get(room, [])))
@@ -270,7 +187,7 @@ def conversation(voice: Pyttsx3Engine, glimmer_request: str) -> Recording:
 
 
 def test_two_satellites_each_log_and_savor_a_glimmer_into_one_journal(
-    satellites: Callable[[str], Satellite],
+    satellites: Callable[[str], shared.Satellite],
     serve: Callable[..., Served],
     voice: Pyttsx3Engine,
     home: Path,
@@ -292,6 +209,7 @@ def test_two_satellites_each_log_and_savor_a_glimmer_into_one_journal(
     journal = served.dialog.call(lambda: [g.text for g in served.app.journal.latest(10)])
     served.stop()
 
+    assert served.on_disk_when_confirmed == [True, True]
     assert sorted(journal) == [
         "the cat asleep in a patch of sun",
         "the kettle singing on the stove",
@@ -304,7 +222,7 @@ def test_two_satellites_each_log_and_savor_a_glimmer_into_one_journal(
         first, script = spoken(room)[:2]
         assert not first.stopped and script.stopped  # "stop" ended the script early
         # the room's own speaker got the speech: the confirmation and the script's start
-        assert len(satellite.heard()) / 22050 >= first.seconds + 2
+        assert len(heard(satellite)) / 22050 >= first.seconds + 2
     # both glimmers are in the one journal on disk
     with sqlite3.connect(home / "journal.sqlite3") as db:
         assert len(db.execute("select * from glimmers").fetchall()) == 2
@@ -373,49 +291,78 @@ async def _misbehaving_satellite(port: int, behaviour: str, connections: list[st
         await asyncio.sleep(8)
 
 
-@pytest.mark.parametrize(
-    ("behaviour", "reason"),
-    [("garbage", "unreadable"), ("drop", "closed"), ("stall", "nothing heard")],
-)
-def test_a_satellite_that_misbehaves_costs_only_its_own_room(
-    satellites: Callable[[str], Satellite],
+def test_a_satellite_that_restarts_is_served_again(
+    satellite_python: Path,
+    tmp_path: Path,
     serve: Callable[..., Served],
     voice: Pyttsx3Engine,
-    behaviour: str,
-    reason: str,
+) -> None:
+    first = shared.start_satellite(satellite_python, tmp_path, "hall", speed=SPEED)
+    said = Recording(engine=voice).quiet(0.5).say(WAKE).quiet(0.3)
+    said.say("i noticed a glimmer the porch light left on for me").quiet(8)
+    try:
+        served = serve([f"hall={first.uri}"], {"hall": said.script})
+        served.wait_for(lambda: "connected" in served.states("hall"))
+    finally:
+        first.close()  # the satellite goes away (a power cut, a restart)
+    served.wait_for(lambda: "retrying" in served.states("hall"), seconds=30)
+    again = shared.start_satellite(satellite_python, tmp_path, "hall", speed=SPEED,
+                                   port=first.port)  # fmt: skip
+    try:
+        served.wait_for(lambda: served.states("hall").count("connected") >= 2, seconds=30)
+        again.mic.say(said.pcm())
+        served.wait_for(lambda: any(isinstance(e, Said) and e.text.startswith("Saved")
+                                    for e in served.events["hall"]), seconds=60)  # fmt: skip
+        saved = served.dialog.call(lambda: [g.text for g in served.app.journal.latest(5)])
+        served.stop()
+    finally:
+        again.close()
+    assert saved == ["the porch light left on for me"]
+
+
+BAD = {"garbage": "unreadable", "drop": "closed", "stall": "nothing heard"}
+
+
+def test_satellites_that_misbehave_cost_only_their_own_rooms(
+    satellites: Callable[[str], shared.Satellite],
+    serve: Callable[..., Served],
+    voice: Pyttsx3Engine,
 ) -> None:
     good = satellites("kitchen")
-    port = free_port()
+    ports = {behaviour: free_port() for behaviour in BAD}
     connections: list[str] = []
-    bad = threading.Thread(
-        target=lambda: asyncio.run(_misbehaving_satellite(port, behaviour, connections))
-    )
-    bad.start()
+    bad = [
+        threading.Thread(
+            target=lambda b=b, p=p: asyncio.run(_misbehaving_satellite(p, b, connections))
+        )
+        for b, p in ports.items()
+    ]
+    for thread in bad:
+        thread.start()
     time.sleep(0.3)
-    said = (
-        Recording(engine=voice)
-        .quiet(0.5)
-        .say(WAKE)
-        .quiet(0.3)
-        .say("i noticed a glimmer warm bread from the oven")
-        .quiet(8)
+    said = Recording(engine=voice).quiet(0.5).say(WAKE).quiet(0.3)
+    said.say("i noticed a glimmer warm bread from the oven").quiet(8)
+    served = serve(
+        [good.uri, *(f"{b}=tcp://127.0.0.1:{p}" for b, p in ports.items())],
+        {"kitchen": said.script},
+        stall_seconds=1.0,
     )
-    served = serve([good.uri, f"shed=tcp://127.0.0.1:{port}"], {"kitchen": said.script},
-                   stall_seconds=1.0)  # fmt: skip
     served.wait_for(lambda: "connected" in served.states("kitchen"))
     good.mic.say(said.pcm())
-    # the shed's link fails, is reported with why, and is tried again
-    served.wait_for(lambda: served.states("shed").count("retrying") >= 2, seconds=30)
-    retried = [e.detail for e in served.events["shed"] if isinstance(e, RoomStatus)
-               and e.state == "retrying"]  # fmt: skip
-    assert reason in retried[0]
-    assert len(connections) >= 2
+    # each bad link fails, is reported with why, and is tried again
+    served.wait_for(lambda: all(served.states(b).count("retrying") >= 2 for b in BAD), seconds=30)
+    for behaviour, reason in BAD.items():
+        retried = [e.detail for e in served.events[behaviour] if isinstance(e, RoomStatus)
+                   and e.state == "retrying"]  # fmt: skip
+        assert reason in retried[0], (behaviour, retried)
+        assert connections.count(behaviour) >= 2
     # the kitchen carried on: its glimmer is saved and confirmed
     served.wait_for(lambda: any(isinstance(e, Said) and e.text.startswith("Saved")
                                 for e in served.events.get("kitchen", [])), seconds=60)  # fmt: skip
     saved = served.dialog.call(lambda: [g.text for g in served.app.journal.latest(5)])
     served.stop()
-    bad.join(15)
+    for thread in bad:
+        thread.join(15)
     assert saved == ["warm bread from the oven"]
 
 
@@ -520,7 +467,7 @@ def test_serve_listens_only_on_this_machine_by_default_and_says_why_it_cannot(
 
 
 def test_a_satellite_is_heard_by_the_real_vosk_recogniser(
-    satellites: Callable[[str], Satellite], tmp_path: Path
+    satellites: Callable[[str], shared.Satellite], tmp_path: Path
 ) -> None:
     """The real command, the real Vosk recogniser (the Korean model: the one complete
     model installable here) on Korean speech from espeak-ng through a real satellite,
@@ -552,4 +499,4 @@ def test_a_satellite_is_heard_by_the_real_vosk_recogniser(
     assert finals and finals[0]["room"] == "study" and finals[0]["text"].strip()
     spoken = next(e for e in events if e["event"] == "spoken")
     # what the assistant said reached the satellite's own speaker
-    assert len(room.heard()) / 22050 >= spoken["seconds"] * 0.9
+    assert len(heard(room)) / 22050 >= spoken["seconds"] * 0.9
