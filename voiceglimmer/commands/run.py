@@ -77,6 +77,12 @@ def add_command(sub: Subparsers) -> None:
     )
     p.add_argument("--device", metavar="NAME|INDEX", help="microphone (see `voiceglimmer devices`)")
     p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker")
+    add_listening_options(p)
+    p.set_defaults(func=run_command)
+
+
+def add_listening_options(p: argparse.ArgumentParser) -> None:
+    """The options every spoken front end shares (``run``, ``serve``)."""
     p.add_argument("--model", metavar="PATH|NAME", help="Vosk model folder or catalog name")
     p.add_argument("--voice", metavar="ENGINE", help="speech engine: pyttsx3 (default) or piper")
     p.add_argument("--wake-phrase", metavar="WORDS", help='default "hey glimmer"')
@@ -88,7 +94,15 @@ def add_command(sub: Subparsers) -> None:
         help="keep listening this long after a reply without the wake phrase",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per event")
-    p.set_defaults(func=run_command)
+
+
+def chosen_wake_phrase(args: argparse.Namespace, settings: dict) -> str | None:
+    """The wake phrase: none with --no-wake, else --wake-phrase, config.toml, the default."""
+    from voiceglimmer.voice.wake import DEFAULT_PHRASE
+
+    if args.no_wake:
+        return None
+    return str(args.wake_phrase or settings.get("wake_phrase") or DEFAULT_PHRASE)
 
 
 # -- reporting ---------------------------------------------------------------------
@@ -262,15 +276,10 @@ def run_command(args: argparse.Namespace, app: App) -> int:
     from voiceglimmer.voice import speech_models as models
     from voiceglimmer.voice import tts
     from voiceglimmer.voice.loop import Loop, Settings
-    from voiceglimmer.voice.wake import DEFAULT_PHRASE
 
     settings = config.load(app.home)
     emit = json_reporter(sys.stdout) if args.json else terminal_reporter(sys.stdout, sys.stderr)
-    wake_phrase = (
-        None
-        if args.no_wake
-        else (args.wake_phrase or settings.get("wake_phrase") or DEFAULT_PHRASE)
-    )
+    wake_phrase = chosen_wake_phrase(args, settings)
 
     # Cheap checks first, so a bad file or missing model is reported at once.
     model_path = models.resolve_model(args.model, app.home)

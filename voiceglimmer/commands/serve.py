@@ -25,7 +25,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from voiceglimmer.commands.chat import cap_utterance
-from voiceglimmer.commands.run import DISCLAIMER, CappedAssistant, FencedEngine
+from voiceglimmer.commands.run import (
+    DISCLAIMER,
+    CappedAssistant,
+    FencedEngine,
+    add_listening_options,
+    chosen_wake_phrase,
+)
 from voiceglimmer.errors import UserError
 from voiceglimmer.events import (
     Final,
@@ -70,17 +76,7 @@ def add_command(sub: Subparsers) -> None:
         help="a wyoming-satellite to talk through (repeat for each room)",
     )
     p.add_argument("--reminders", metavar="ROOM|all", help="where reminders are said (default all)")
-    p.add_argument("--model", metavar="PATH|NAME", help="Vosk model folder or catalog name")
-    p.add_argument("--voice", metavar="ENGINE", help="speech engine: pyttsx3 (default) or piper")
-    p.add_argument("--wake-phrase", metavar="WORDS", help='default "hey glimmer"')
-    p.add_argument("--no-wake", action="store_true", help="no wake phrase: always listening")
-    p.add_argument(
-        "--follow-up",
-        type=float,
-        metavar="SECONDS",
-        help="keep listening this long after a reply without the wake phrase",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object per event")
+    add_listening_options(p)
     p.set_defaults(func=serve_command)
 
 
@@ -218,13 +214,9 @@ def _voice_parts(
     from voiceglimmer.voice import tts
     from voiceglimmer.voice.asr import ModelError, VoskRecognizer, load_model
     from voiceglimmer.voice.loop import Settings
-    from voiceglimmer.voice.wake import DEFAULT_PHRASE, STOP_PHRASES, PhraseDetector
+    from voiceglimmer.voice.wake import STOP_PHRASES, PhraseDetector
 
-    wake_phrase = (
-        None
-        if args.no_wake
-        else (args.wake_phrase or settings.get("wake_phrase") or DEFAULT_PHRASE)
-    )
+    wake_phrase = chosen_wake_phrase(args, settings)
     model = load_model(models.resolve_model(args.model, app.home))
 
     def listeners(room: str) -> tuple[VoskRecognizer, PhraseDetector | None, PhraseDetector | None]:
