@@ -462,6 +462,10 @@ def test_serve_listens_only_on_this_machine_by_default_and_says_why_it_cannot(
         done = cli("serve", "--uri", f"tcp://127.0.0.1:{port}")
     assert done.returncode != 0  # type: ignore[attr-defined]
     assert "--uri" in done.stderr and "Traceback" not in done.stderr  # type: ignore[attr-defined]
+    for bad in ("localhost:10700", "http://127.0.0.1:80"):
+        refused = cli("serve", "--uri", bad)
+        assert refused.returncode == 1 and "tcp://HOST:PORT" in refused.stderr  # type: ignore[attr-defined]
+        assert "Traceback" not in refused.stderr  # type: ignore[attr-defined]
     wrong = cli("serve", "--satellite", "kitchen:10700")
     assert wrong.returncode != 0 and "tcp://HOST:PORT" in wrong.stderr  # type: ignore[attr-defined]
 

@@ -95,6 +95,22 @@ def _section(app: App) -> dict[str, Any]:
     return section
 
 
+def _listening_uri(uri: str) -> str:
+    """``uri`` if it names a TCP host and port to listen on, else a clear message."""
+    from voiceglimmer.network.satellite import AddressError, SatelliteAddress
+
+    try:
+        address = SatelliteAddress.parse(uri)
+    except AddressError:
+        address = None
+    if address is None or address.name:
+        raise UserError(
+            f"--uri {uri!r} is not an address to listen on: write tcp://HOST:PORT, for example "
+            f"{DEFAULT_URI} (this machine only) or tcp://0.0.0.0:10700 (the home network)."
+        )
+    return address.uri
+
+
 def _satellites(given: list[str]) -> list[SatelliteAddress]:
     from voiceglimmer.network.satellite import AddressError, SatelliteAddress
 
@@ -144,7 +160,7 @@ def serve_command(args: argparse.Namespace, app: App) -> int:
     from voiceglimmer.network.server import Server
 
     section = _section(app)
-    uri = args.uri or section.get("uri") or DEFAULT_URI
+    uri = _listening_uri(str(args.uri or section.get("uri") or DEFAULT_URI))
     satellites = _satellites(args.satellite or section.get("satellites") or [])
     reminders = args.reminders or section.get("reminders") or ALL_ROOMS
     settings = config.load(app.home)

@@ -53,7 +53,8 @@ class SatelliteAddress:
 
     @property
     def uri(self) -> str:
-        return f"tcp://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"tcp://{host}:{self.port}"
 
     @classmethod
     def parse(cls, text: str) -> SatelliteAddress:
