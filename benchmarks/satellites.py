@@ -29,8 +29,10 @@ satellite) are shared with ``tests/test_serve.py``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
@@ -178,12 +180,17 @@ class Satellite:
         return f"tcp://127.0.0.1:{self.port}"
 
     def close(self) -> None:
+        """Stop the satellite and the programs it started (its microphone command outlives
+        it otherwise, waiting on the pipe)."""
         self.mic.stop()
-        self.process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
 
 
 def start_satellite(
@@ -210,7 +217,7 @@ def start_satellite(
         [str(python), "-m", "wyoming_satellite", "--uri", f"tcp://127.0.0.1:{port}",
          "--name", room, "--area", room, "--no-zeroconf",
          "--mic-command", f"cat {shlex.quote(str(fifo))}", *play],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     mic = Mic(fifo, speed)
     mic.start()

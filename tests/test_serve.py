@@ -103,8 +103,11 @@ class Served:
     def wait_for(self, check: Callable[[], bool], seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while not check():
-            assert time.monotonic() < deadline, {r: [e.kind for e in es]
-                                                 for r, es in self.events.items()}  # fmt: skip
+            assert time.monotonic() < deadline, {
+                r: [f"{e.state}: {e.detail}" if isinstance(e, RoomStatus) else e.kind
+                    for e in es]
+                for r, es in self.events.items()
+            }  # fmt: skip
             time.sleep(0.05)
 
     def states(self, room: str) -> list[str]:
@@ -306,6 +309,10 @@ def test_a_satellite_that_restarts_is_served_again(
     finally:
         first.close()  # the satellite goes away (a power cut, a restart)
     served.wait_for(lambda: "retrying" in served.states("hall"), seconds=30)
+    lost = next(e.detail for e in served.events["hall"] if isinstance(e, RoomStatus)
+                and e.state == "retrying")  # fmt: skip
+    assert "dropped" in lost or "closed" in lost, lost
+    # back on the same address
     again = shared.start_satellite(satellite_python, tmp_path, "hall", speed=SPEED,
                                    port=first.port)  # fmt: skip
     try:

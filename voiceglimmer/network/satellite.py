@@ -284,7 +284,10 @@ class SatelliteLink:
                 except TimeoutError:
                     reason = f"nothing heard from the satellite for {self.stall_seconds:g} s"
                     break
-                except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+                except (OSError, asyncio.IncompleteReadError):
+                    reason = "the connection to the satellite dropped"
+                    break
+                except ValueError as exc:
                     reason = f"the satellite sent something unreadable ({exc})"
                     break
                 if event is None:
