@@ -373,6 +373,22 @@ def test_satellites_that_misbehave_cost_only_their_own_rooms(
     assert saved == ["warm bread from the oven"]
 
 
+def test_a_room_that_falls_behind_loses_its_oldest_audio_not_the_servers_memory() -> None:
+    from voiceglimmer.network.satellite import BEHIND_SECONDS, NetworkSource
+    from voiceglimmer.voice.audio import RATE
+
+    source = NetworkSource()
+    for _ in range(int(BEHIND_SECONDS) + 10):
+        source.feed(b"\1\0" * RATE)  # a second of audio, never read
+    first = source.read(RATE)
+    assert first is not None and first.start == pytest.approx(10.0)  # the clock still counts
+    source.finish()
+    remaining = 0
+    while (chunk := source.read(RATE)) is not None:
+        remaining += chunk.frames
+    assert remaining == (BEHIND_SECONDS - 1) * RATE
+
+
 def test_satellite_addresses_are_checked_with_a_way_out() -> None:
     assert SatelliteAddress.parse("kitchen=tcp://10.0.0.5:10700") == SatelliteAddress(
         "10.0.0.5", 10700, "kitchen"

@@ -33,6 +33,8 @@ from voiceglimmer.voice.audio import RATE, SAMPLE_WIDTH, AudioChunk
 #: Seconds a connected satellite may send nothing before its link counts as stalled
 #: (a satellite streams its microphone all the time, silence included).
 STALL_SECONDS = 5.0
+#: Seconds of a room's microphone kept waiting for its loop, at most.
+BEHIND_SECONDS = 30.0
 #: Seconds to wait for a satellite to accept a connection or answer ``describe``.
 CONNECT_SECONDS = 5.0
 #: The first wait before trying a lost satellite again, and the longest.
@@ -83,9 +85,16 @@ class NetworkSource:
         self._frames = 0
 
     def feed(self, pcm: bytes) -> None:
-        """More 16 kHz mono 16-bit audio (from the network's side)."""
+        """More 16 kHz mono 16-bit audio (from the network's side). A room whose loop
+        falls more than ``BEHIND_SECONDS`` behind loses its oldest audio, not the
+        server's memory; the stream's clock still counts it."""
         with self._changed:
             self._buffer += pcm
+            excess = len(self._buffer) - round(BEHIND_SECONDS * RATE) * SAMPLE_WIDTH
+            if excess > 0:
+                excess += excess % SAMPLE_WIDTH
+                del self._buffer[:excess]
+                self._frames += excess // SAMPLE_WIDTH
             self._changed.notify_all()
 
     def finish(self) -> None:
