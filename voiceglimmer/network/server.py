@@ -66,7 +66,7 @@ class Server:
     uri: str
     #: Reports each room's events: (room, event).
     emit: Callable[[str, LoopEvent], None]
-    #: Reports each handled transcript of handle mode: (conversation, utterance, turn).
+    #: Reports each handled transcript of handle mode: (room, utterance, turn).
     report: Callable[[str, Utterance, Handled], None]
     #: Cuts an over-long transcript to what a turn reads (``chat.cap_utterance``).
     cap: Callable[[str], str]
